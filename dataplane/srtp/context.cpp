@@ -1,0 +1,150 @@
+#include "dataplane/srtp/context.hpp"
+
+#include <openssl/crypto.h>
+
+#include <bit>
+#include <cstring>
+
+namespace msf::srtp {
+
+namespace {
+
+// Key schedules and HMAC states are computed with ipsec-mb's own primitives; one manager per
+// thread serves every context created on that thread.
+IMB_MGR* setup_mgr() {
+    struct Holder {
+        IMB_MGR* mgr = alloc_mb_mgr(0);
+        Holder() {
+            if (mgr) init_mb_mgr_auto(mgr, nullptr);
+        }
+        ~Holder() { free_mb_mgr(mgr); }
+    };
+    thread_local Holder holder;
+    return holder.mgr;
+}
+
+// RFC 2104: the SHA-1 states after absorbing (key ^ ipad) and (key ^ opad), so that each
+// packet's HMAC starts from them instead of hashing the padded key again.
+void hmac_sha1_states(IMB_MGR* mgr, const uint8_t* key, size_t key_len, uint8_t* ipad_state,
+                      uint8_t* opad_state) {
+    alignas(16) uint8_t block[64];
+    std::memset(block, 0x36, sizeof(block));
+    for (size_t i = 0; i < key_len; ++i) block[i] ^= key[i];
+    IMB_SHA1_ONE_BLOCK(mgr, block, ipad_state);
+    std::memset(block, 0x5c, sizeof(block));
+    for (size_t i = 0; i < key_len; ++i) block[i] ^= key[i];
+    IMB_SHA1_ONE_BLOCK(mgr, block, opad_state);
+    OPENSSL_cleanse(block, sizeof(block));
+}
+
+bool fail(std::string* error, std::string message) {
+    if (error) *error = std::move(message);
+    return false;
+}
+
+}  // namespace
+
+std::unique_ptr<Context> Context::create(const Policy& policy, std::string* error) {
+    const SuiteInfo& info = suite_info(policy.suite);
+    if (policy.master_key.size() != info.key_len) {
+        fail(error, std::string(info.name) + " needs a " + std::to_string(info.key_len) +
+                        "-byte master key, got " + std::to_string(policy.master_key.size()));
+        return nullptr;
+    }
+    if (policy.master_salt.size() != info.salt_len) {
+        fail(error, std::string(info.name) + " needs a " + std::to_string(info.salt_len) +
+                        "-byte master salt, got " + std::to_string(policy.master_salt.size()));
+        return nullptr;
+    }
+    SessionKeys rtp, rtcp;
+    const bool derived =
+        derive_session_keys(policy.suite, policy.master_key, policy.master_salt, false, rtp) &&
+        derive_session_keys(policy.suite, policy.master_key, policy.master_salt, true, rtcp);
+    std::unique_ptr<Context> ctx;
+    if (!derived) {
+        fail(error, "key derivation failed");
+    } else {
+        ctx = create_with_session_keys(policy, rtp, rtcp, error);
+    }
+    OPENSSL_cleanse(&rtp, sizeof(rtp));
+    OPENSSL_cleanse(&rtcp, sizeof(rtcp));
+    return ctx;
+}
+
+std::unique_ptr<Context> Context::create_with_session_keys(const Policy& policy,
+                                                           const SessionKeys& rtp,
+                                                           const SessionKeys& rtcp,
+                                                           std::string* error) {
+    std::unique_ptr<Context> ctx(new Context());
+    if (!ctx->init(policy, rtp, rtcp, error)) return nullptr;
+    return ctx;
+}
+
+bool Context::init(const Policy& policy, const SessionKeys& rtp, const SessionKeys& rtcp,
+                   std::string* error) {
+    if (static_cast<size_t>(policy.suite) >= kSuiteCount) return fail(error, "unknown suite");
+    if (policy.mki.size() > kMaxMkiLen)
+        return fail(error, "MKI of " + std::to_string(policy.mki.size()) +
+                               " bytes is longer than the supported " + std::to_string(kMaxMkiLen));
+    const uint32_t w = policy.replay_window;
+    if (w < ReplayWindow::kMinSize || w > ReplayWindow::kMaxSize || !std::has_single_bit(w))
+        return fail(error, "replay window " + std::to_string(w) + " is not a power of two in [" +
+                               std::to_string(ReplayWindow::kMinSize) + ", " +
+                               std::to_string(ReplayWindow::kMaxSize) + "]");
+    if (policy.rtp_lifetime == 0 || policy.rtp_lifetime > kMaxRtpLifetime)
+        return fail(error, "SRTP key lifetime must be 1..2^48 packets");
+    if (policy.rtcp_lifetime == 0 || policy.rtcp_lifetime > kMaxRtcpLifetime)
+        return fail(error, "SRTCP key lifetime must be 1..2^31 packets");
+    IMB_MGR* mgr = setup_mgr();
+    if (!mgr) return fail(error, "ipsec-mb manager allocation failed");
+
+    suite_ = policy.suite;
+    mki_len_ = static_cast<uint8_t>(policy.mki.size());
+    std::memcpy(mki_, policy.mki.data(), policy.mki.size());
+    rtp_.window = ReplayWindow(w);
+    rtcp_.window = ReplayWindow(w);
+    rtp_.lifetime = policy.rtp_lifetime;
+    rtcp_.lifetime = policy.rtcp_lifetime;
+
+    const SuiteInfo& info = suite_info(suite_);
+    for (auto [keys, session] : {std::pair{&rtp_keys_, &rtp}, std::pair{&rtcp_keys_, &rtcp}}) {
+        std::memcpy(keys->salt, session->salt, info.salt_len);
+        if (info.cipher == Cipher::aes_cm) {
+            alignas(16) uint8_t dec_schedule[16 * 15];
+            if (info.key_len == 16)
+                IMB_AES_KEYEXP_128(mgr, session->enc_key, keys->cm.aes_enc, dec_schedule);
+            else
+                IMB_AES_KEYEXP_256(mgr, session->enc_key, keys->cm.aes_enc, dec_schedule);
+            OPENSSL_cleanse(dec_schedule, sizeof(dec_schedule));
+            hmac_sha1_states(mgr, session->auth_key, info.auth_key_len, keys->cm.hmac_ipad,
+                             keys->cm.hmac_opad);
+        } else if (info.key_len == 16) {
+            IMB_AES128_GCM_PRE(mgr, session->enc_key, &keys->gcm);
+        } else {
+            IMB_AES256_GCM_PRE(mgr, session->enc_key, &keys->gcm);
+        }
+    }
+    return true;
+}
+
+Context::~Context() {
+    OPENSSL_cleanse(&rtp_keys_, sizeof(rtp_keys_));
+    OPENSSL_cleanse(&rtcp_keys_, sizeof(rtcp_keys_));
+    OPENSSL_cleanse(mki_, sizeof(mki_));
+}
+
+// The HMAC-SHA1 job writes a 12-byte digest even for 4- and 10-byte tags (ipsec-mb 1.3 refuses
+// shorter outputs), so protect needs that much room after the MKI.
+static uint32_t hmac_room(const SuiteInfo& info, uint32_t tag_len) {
+    return info.cipher == Cipher::aes_cm ? std::max<uint32_t>(tag_len, 12) : tag_len;
+}
+
+uint32_t Context::rtp_tailroom() const {
+    return mki_len_ + hmac_room(info(), info().rtp_tag_len);
+}
+
+uint32_t Context::rtcp_tailroom() const {
+    return 4 + mki_len_ + hmac_room(info(), info().rtcp_tag_len);
+}
+
+}  // namespace msf::srtp

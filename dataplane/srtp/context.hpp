@@ -1,0 +1,108 @@
+// An SRTP crypto context (RFC 3711 §3.2): the session keys of one master key, already in the
+// form ipsec-mb consumes, and the stream state of one SSRC for SRTP and for SRTCP. A context
+// is used in one direction (protect or unprotect) by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "dataplane/srtp/ipsec_mb.hpp"
+#include "dataplane/srtp/kdf.hpp"
+#include "dataplane/srtp/replay.hpp"
+#include "dataplane/srtp/suite.hpp"
+
+namespace msf::srtp {
+
+// RFC 3711 §9.2: at most 2^48 SRTP and 2^31 SRTCP packets under one master key.
+inline constexpr uint64_t kMaxRtpLifetime = uint64_t{1} << 48;
+inline constexpr uint64_t kMaxRtcpLifetime = uint64_t{1} << 31;
+
+struct Policy {
+    Suite suite = Suite::aes_cm_128_hmac_sha1_80;
+    std::vector<uint8_t> master_key;   // suite_info(suite).key_len bytes
+    std::vector<uint8_t> master_salt;  // suite_info(suite).salt_len bytes
+    std::vector<uint8_t> mki;          // empty: no MKI on the wire (RFC 3711 §3.1)
+    uint32_t replay_window = ReplayWindow::kDefaultSize;  // power of two, 64..1024
+    uint64_t rtp_lifetime = kMaxRtpLifetime;    // packets, RFC 4568 a=crypto lifetime
+    uint64_t rtcp_lifetime = kMaxRtcpLifetime;  // packets
+};
+
+class Engine;
+
+class alignas(64) Context {
+public:
+    // Derives the session keys (RFC 3711 §4.3) and prepares key schedules and HMAC states.
+    // Returns nullptr and sets *error (when given) if the policy is not valid.
+    static std::unique_ptr<Context> create(const Policy& policy, std::string* error = nullptr);
+    // Same, from session keys given directly (RFC 7714 §16 test vectors do this); the policy's
+    // master key and salt are ignored.
+    static std::unique_ptr<Context> create_with_session_keys(const Policy& policy,
+                                                             const SessionKeys& rtp,
+                                                             const SessionKeys& rtcp,
+                                                             std::string* error = nullptr);
+
+    ~Context();  // zeroes every key
+    Context(const Context&) = delete;
+    Context& operator=(const Context&) = delete;
+
+    const SuiteInfo& info() const { return suite_info(suite_); }
+    std::span<const uint8_t> mki() const { return {mki_, mki_len_}; }
+
+    // Bytes protect needs past the end of an RTP or RTCP packet: MKI, tag, SRTCP index, and
+    // the 12-byte HMAC-SHA1 output ipsec-mb writes even when the tag is shorter.
+    uint32_t rtp_tailroom() const;
+    uint32_t rtcp_tailroom() const;
+
+    // Stream state (for counters and tests).
+    bool rtp_started() const { return rtp_.window.started(); }
+    uint64_t rtp_highest_index() const { return rtp_.window.highest(); }
+    uint32_t rtp_roc() const { return static_cast<uint32_t>(rtp_.window.highest() >> 16); }
+    uint32_t rtp_ssrc() const { return rtp_.ssrc; }
+    bool rtcp_started() const { return rtcp_.window.started(); }
+    uint32_t rtcp_highest_index() const { return static_cast<uint32_t>(rtcp_.window.highest()); }
+    uint64_t rtp_packets() const { return rtp_.packets; }
+    uint64_t rtcp_packets() const { return rtcp_.packets; }
+
+private:
+    friend class Engine;
+    Context() = default;
+    bool init(const Policy& policy, const SessionKeys& rtp, const SessionKeys& rtcp,
+              std::string* error);
+
+    // Session keys of SRTP or SRTCP in ipsec-mb form.
+    struct alignas(64) Keys {
+        union {
+            struct {
+                alignas(16) uint8_t aes_enc[16 * 15];  // CTR uses the encryption schedule both ways
+                alignas(16) uint8_t hmac_ipad[32];     // SHA1 state after (key ^ ipad)
+                alignas(16) uint8_t hmac_opad[32];     // SHA1 state after (key ^ opad)
+            } cm;
+            gcm_key_data gcm;
+        };
+        uint8_t salt[kMaxSaltLen];
+    };
+
+    // The one SSRC a context serves in each protocol; bound by the first packet that
+    // authenticates (unprotect) or is protected.
+    struct Stream {
+        ReplayWindow window;
+        uint64_t packets = 0;   // processed under this master key, for the lifetime limit
+        uint64_t lifetime = 0;
+        uint32_t ssrc = 0;
+        bool bound = false;
+    };
+
+    Keys rtp_keys_;
+    Keys rtcp_keys_;
+    Stream rtp_;
+    Stream rtcp_;
+    uint32_t rtcp_send_index_ = 0;  // last SRTCP index sent; the first packet gets 1
+    Suite suite_ = Suite::aes_cm_128_hmac_sha1_80;
+    uint8_t mki_len_ = 0;
+    uint8_t mki_[kMaxMkiLen] = {};
+};
+
+}  // namespace msf::srtp

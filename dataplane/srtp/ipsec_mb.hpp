@@ -1,0 +1,8 @@
+// intel-ipsec-mb without its pre-1.0 compatibility macros (they define SHA1, AES_128_BYTES and
+// others that collide with OpenSSL and with our names).
+#pragma once
+
+#ifndef NO_COMPAT_IMB_API_053
+#define NO_COMPAT_IMB_API_053
+#endif
+#include <intel-ipsec-mb.h>
