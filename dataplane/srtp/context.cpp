@@ -45,6 +45,10 @@ bool fail(std::string* error, std::string message) {
 }  // namespace
 
 std::unique_ptr<Context> Context::create(const Policy& policy, std::string* error) {
+    if (static_cast<size_t>(policy.suite) >= kSuiteCount) {
+        fail(error, "unknown suite");
+        return nullptr;
+    }
     const SuiteInfo& info = suite_info(policy.suite);
     if (policy.master_key.size() != info.key_len) {
         fail(error, std::string(info.name) + " needs a " + std::to_string(info.key_len) +

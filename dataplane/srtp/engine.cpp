@@ -429,10 +429,23 @@ void Engine::unprotect_rtp_burst(Packet* p, Status* st, uint32_t n) {
 
     // Phase 3: commit replay and ROC state in burst order; a duplicate inside this burst is
     // caught here because the first copy has just been committed.
+    //
+    // Phase 1 estimated every index from the state before the burst. Packet by packet, a jump
+    // of 2^15 or more earlier in the burst would have moved the estimate (RFC 3711 Appendix A);
+    // a packet that failed authentication under the old estimate is tried once more, alone,
+    // against the state committed so far, so a burst never decides differently than single
+    // packets would. A forged packet cannot cause this: only authenticated packets commit.
     for (uint32_t i = 0; i < n; ++i) {
-        if (st[i] != Status::ok) continue;
+        if (st[i] != Status::ok && st[i] != Status::auth_failed) continue;
         Packet& pk = p[i];
         Context::Stream& s = pk.ctx->rtp_;
+        if (st[i] == Status::auth_failed) {
+            if (MSF_UNLIKELY(estimate_index(s.window.highest(), load_be16(pk.data + 2)) != sc.index[i])) {
+                restore_failed_rtp(pk, i);
+                unprotect_rtp_burst(&pk, &st[i], 1);  // uses scratch slot 0, already finished
+            }
+            continue;
+        }
         if (MSF_UNLIKELY(!s.window.fresh(sc.index[i]))) { st[i] = Status::replay; continue; }
         s.window.commit(sc.index[i]);
         s.bound = true;
@@ -440,6 +453,30 @@ void Engine::unprotect_rtp_burst(Packet* p, Status* st, uint32_t n) {
         ++s.packets;
         pk.len = sc.auth_end[i];
     }
+}
+
+// Puts back the bytes unprotect changed in a packet that failed authentication: the ROC written
+// over the MKI and tag (AES-CM), or the payload GCM decrypted before its tag check.
+void Engine::restore_failed_rtp(Packet& pk, uint32_t i) {
+    Scratch& sc = *scratch_;
+    const Context* c = pk.ctx;
+    uint8_t* d = pk.data;
+    const uint32_t end = sc.auth_end[i];
+    if (c->info().cipher == Cipher::aes_cm) {
+        const uint32_t from_mki = std::min<uint32_t>(4, c->mki_len_);
+        std::memcpy(d + end, c->mki_, from_mki);
+        std::memcpy(d + end + from_mki, sc.received_tag[i], 4 - from_mki);
+        return;
+    }
+    // CTR is its own inverse: encrypting the wrongly decrypted payload with the same IV gives
+    // the ciphertext back; the computed tag is thrown away.
+    const uint32_t hl = sc.hdr_len[i];
+    if (c->info().key_len == 16)
+        IMB_AES128_GCM_ENC(mgr_, &c->rtp_keys_.gcm, &sc.gcm_ctx, d + hl, d + hl, end - hl, sc.iv[i], d,
+                           hl, sc.computed_tag[i], kGcmTag);
+    else
+        IMB_AES256_GCM_ENC(mgr_, &c->rtp_keys_.gcm, &sc.gcm_ctx, d + hl, d + hl, end - hl, sc.iv[i], d,
+                           hl, sc.computed_tag[i], kGcmTag);
 }
 
 void Engine::protect_rtcp_burst(Packet* p, Status* st, uint32_t n) {

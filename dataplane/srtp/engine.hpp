@@ -60,6 +60,7 @@ private:
     void unprotect_rtp_burst(Packet* p, Status* st, uint32_t n);
     void protect_rtcp_burst(Packet* p, Status* st, uint32_t n);
     void unprotect_rtcp_burst(Packet* p, Status* st, uint32_t n);
+    void restore_failed_rtp(Packet& p, uint32_t i);
 
     IMB_MGR* mgr_ = nullptr;
     IMB_ARCH arch_ = IMB_ARCH_NONE;
