@@ -73,13 +73,14 @@ private:
               std::string* error);
 
     // Session keys of SRTP or SRTCP in ipsec-mb form.
+    struct CmKeys {
+        alignas(16) uint8_t aes_enc[16 * 15];  // CTR uses the encryption schedule both ways
+        alignas(16) uint8_t hmac_ipad[32];     // SHA1 state after (key ^ ipad)
+        alignas(16) uint8_t hmac_opad[32];     // SHA1 state after (key ^ opad)
+    };
     struct alignas(64) Keys {
         union {
-            struct {
-                alignas(16) uint8_t aes_enc[16 * 15];  // CTR uses the encryption schedule both ways
-                alignas(16) uint8_t hmac_ipad[32];     // SHA1 state after (key ^ ipad)
-                alignas(16) uint8_t hmac_opad[32];     // SHA1 state after (key ^ opad)
-            } cm;
+            CmKeys cm;
             gcm_key_data gcm;
         };
         uint8_t salt[kMaxSaltLen];

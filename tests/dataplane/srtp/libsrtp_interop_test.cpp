@@ -493,7 +493,7 @@ private:
         // behind and taken for a packet of the next ROC; see expect_replayed).
         std::set<size_t> moved;
         const auto jumps_between = [this](size_t a, size_t b) {
-            return std::distance(jumps_.upper_bound(a), jumps_.upper_bound(b));
+            return b <= a ? 0 : std::distance(jumps_.upper_bound(a), jumps_.upper_bound(b));
         };
         for (size_t late = 0; late < n / 100; ++late) {
             const size_t from = rng_.range(1, n - 2);

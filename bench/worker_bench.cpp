@@ -1,0 +1,350 @@
+// The worker's burst path on prepared mbufs, no I/O: TSC ticks per packet for protect+relay
+// (core RTP -> UE SRTP) and unprotect+relay (UE SRTP -> core RTP) of 172-byte G.711 packets with
+// 1, 10,000 and 1,000,000 sessions, next to raw ipsec-mb doing only the crypto of the same
+// packets.
+//
+// Each burst draws its sessions at random (uniformly), so with many sessions the session, its
+// flow counters and its SRTP context are cache misses, as they are on a loaded gateway. Frames are
+// written into the mbufs outside the timed region (a NIC would have written them); only
+// Worker::process() is timed, with rdtsc, and reported through manual time.
+//
+// Unprotect needs valid SRTP with fresh indices: every iteration first runs protect+relay
+// untimed, then swaps the output frames' addresses (an SRTP packet from the UE to the gateway)
+// and times the access-side pass over them. Sessions use the same master key in both
+// directions, so session i's to-UE output is valid input for its from-UE context.
+#include <benchmark/benchmark.h>
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+#include <x86intrin.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataplane/srtp/ipsec_mb.hpp"
+#include "dataplane/worker/worker.hpp"
+
+namespace {
+
+using namespace msf;
+
+constexpr uint32_t kRtpSize = 172;  // 12-byte header + 160 bytes of G.711 (20 ms)
+constexpr uint16_t kBurst = 32;
+constexpr uint16_t kPairsPerAddress = 25000;  // even ports 10000..59998
+
+rte_mempool* g_pool = nullptr;
+
+net::IpAddr v4(uint32_t host) {
+    const uint8_t b[4] = {uint8_t(host >> 24), uint8_t(host >> 16), uint8_t(host >> 8), uint8_t(host)};
+    return net::IpAddr::v4(b);
+}
+
+struct Fixture {
+    uint32_t sessions;
+    srtp::Suite suite;
+    bool unprotect;
+    std::unique_ptr<dp::SessionTable> table;
+    std::unique_ptr<dp::Worker> worker;
+    std::vector<uint16_t> next_seq;
+    std::vector<api::SessionSpec> specs;
+    uint64_t rng = 88172645463325252ull;
+
+    uint32_t pick() {
+        if (sessions == 1) return 0;
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        return static_cast<uint32_t>(rng % sessions);
+    }
+};
+
+// One fixture per (sessions, suite, direction), built on first use: a million sessions take a
+// while. Directions do not share one: the from-UE contexts must see every index the to-UE
+// contexts produced, or the ROC they estimate would lag (RFC 3711 §3.3.1 has no way to learn a
+// ROC it missed).
+Fixture& fixture(uint32_t sessions, srtp::Suite suite, bool unprotect) {
+    static std::vector<std::unique_ptr<Fixture>> all;
+    for (auto& f : all)
+        if (f->sessions == sessions && f->suite == suite && f->unprotect == unprotect) return *f;
+    // Keep at most one large fixture alive.
+    if (sessions >= 100000)
+        std::erase_if(all, [](const auto& f) { return f->sessions >= 100000; });
+    auto f = std::make_unique<Fixture>();
+    f->sessions = sessions;
+    f->suite = suite;
+    f->unprotect = unprotect;
+    dp::TableConfig tc;
+    tc.max_sessions = sessions;
+    tc.max_workers = 2;
+    tc.port_min = 10000;
+    tc.port_max = 60000;
+    const uint32_t addresses = (sessions + kPairsPerAddress - 1) / kPairsPerAddress;
+    for (uint32_t a = 0; a < addresses; ++a) {
+        tc.access_addresses.push_back(v4(0xC6120000u + a));  // 198.18.0.0/15 (RFC 2544)
+        tc.core_addresses.push_back(v4(0xC6130000u + a));
+    }
+    f->table = std::make_unique<dp::SessionTable>(tc);
+    const auto& info = srtp::suite_info(suite);
+    for (uint32_t i = 0; i < sessions; ++i) {
+        api::SessionSpec s;
+        s.id = i + 1;
+        const uint16_t port = static_cast<uint16_t>(10000 + 2 * (i % kPairsPerAddress));
+        s.access.local = {tc.access_addresses[i / kPairsPerAddress], port};
+        s.access.remote = {v4(0xC612F000u + (i % 4000)), static_cast<uint16_t>(30000 + 2 * (i % 10000))};
+        s.core.local = {tc.core_addresses[i / kPairsPerAddress], port};
+        s.core.remote = {v4(0xC613F001u), static_cast<uint16_t>(20000 + 2 * (i % 20000))};
+        s.to_ue.suite = suite;
+        s.to_ue.master_key.assign(info.key_len, static_cast<uint8_t>(i));
+        s.to_ue.master_salt.assign(info.salt_len, static_cast<uint8_t>(i >> 8));
+        s.from_ue = s.to_ue;
+        auto r = f->table->add(s, 0);
+        if (!r.ok()) {
+            std::fprintf(stderr, "session %u: %s\n", i, r.message.c_str());
+            std::abort();
+        }
+        s.to_ue.master_key.clear();
+        s.from_ue.master_key.clear();
+        f->specs.push_back(std::move(s));
+    }
+    f->next_seq.assign(sessions, 1);
+    const net::MacAddr peer{{0x02, 0, 0, 0, 0, 0x99}};
+    std::array<dp::Egress, 2> egress{};
+    egress[0].src_mac = net::MacAddr{{0x02, 0, 0, 0, 0, 0x01}};
+    egress[1].src_mac = net::MacAddr{{0x02, 0, 0, 0, 0, 0x02}};
+    f->worker = std::make_unique<dp::Worker>(
+        0, *f->table, [peer](api::Side, const net::IpAddr&) { return std::optional<net::MacAddr>(peer); },
+        nullptr, egress, kBurst);
+    all.push_back(std::move(f));
+    return *all.back();
+}
+
+// A core-side RTP frame of session i: core peer -> gateway core address, checksums in software.
+void write_core_frame(rte_mbuf* m, const api::SessionSpec& s, uint16_t seq, uint32_t ssrc) {
+    static uint8_t payload[kRtpSize];
+    payload[0] = 0x80;
+    payload[1] = 0;  // PCMU
+    payload[2] = uint8_t(seq >> 8);
+    payload[3] = uint8_t(seq);
+    std::memset(payload + 4, 0, 4);
+    payload[8] = uint8_t(ssrc >> 24);
+    payload[9] = uint8_t(ssrc >> 16);
+    payload[10] = uint8_t(ssrc >> 8);
+    payload[11] = uint8_t(ssrc);
+    for (uint32_t j = 12; j < kRtpSize; ++j) payload[j] = uint8_t(j);
+
+    net::UdpFrameTemplate t;
+    t.src_mac = net::MacAddr{{0x02, 0, 0, 0, 0, 0x99}};
+    t.dst_mac = net::MacAddr{{0x02, 0, 0, 0, 0, 0x02}};
+    t.src = s.core.remote.addr;
+    t.src_port = s.core.remote.port;
+    t.dst = s.core.local.addr;
+    t.dst_port = s.core.local.port;
+    m->data_off = RTE_PKTMBUF_HEADROOM;
+    uint8_t* dst = rte_pktmbuf_mtod(m, uint8_t*) + net::udp_header_room(t);
+    std::memcpy(dst, payload, kRtpSize);
+    uint8_t* frame = net::write_udp_headers(dst, kRtpSize, t, net::ChecksumMode::software);
+    m->data_off = static_cast<uint16_t>(frame - static_cast<uint8_t*>(m->buf_addr));
+    m->data_len = static_cast<uint16_t>(net::udp_header_room(t) + kRtpSize);
+    m->pkt_len = m->data_len;
+    m->nb_segs = 1;
+    m->ol_flags = 0;
+}
+
+// Turns an SRTP frame the gateway sent to a UE into that UE's packet to the gateway.
+void swap_addresses(rte_mbuf* m) {
+    uint8_t* f = rte_pktmbuf_mtod(m, uint8_t*);
+    uint8_t tmp[16];
+    std::memcpy(tmp, f, 6);
+    std::memcpy(f, f + 6, 6);
+    std::memcpy(f + 6, tmp, 6);
+    uint8_t* ip = f + net::kEthernetHeaderLen;
+    std::memcpy(tmp, ip + 12, 4);
+    std::memcpy(ip + 12, ip + 16, 4);
+    std::memcpy(ip + 16, tmp, 4);
+    uint8_t* udp = ip + net::kIpv4HeaderLen;
+    std::memcpy(tmp, udp, 2);
+    std::memcpy(udp, udp + 2, 2);
+    std::memcpy(udp + 2, tmp, 2);
+    m->ol_flags = 0;
+}
+
+const dp::RxQueue kCore{0, 0, false, true, false};
+const dp::RxQueue kAccess{0, 0, true, false, false};
+
+// Runs protect+relay for one burst of core frames; leaves the SRTP frames in out[side 0].
+uint16_t protect_burst(Fixture& f, rte_mbuf* (&out)[2][dp::kMaxBurst], uint16_t (&count)[2],
+                       uint64_t* ticks) {
+    rte_mbuf* in[kBurst];
+    if (rte_pktmbuf_alloc_bulk(g_pool, in, kBurst) != 0) std::abort();
+    for (uint16_t k = 0; k < kBurst; ++k) {
+        const uint32_t i = f.pick();
+        write_core_frame(in[k], f.specs[i], f.next_seq[i]++, i + 1);
+    }
+    const uint64_t t0 = __rdtsc();
+    f.worker->process(in, kBurst, kCore, 1, out, count);
+    if (ticks) *ticks += __rdtsc() - t0;
+    if (count[0] != kBurst || count[1] != 0) {
+        std::fprintf(stderr, "protect+relay forwarded %u of %u\n", count[0], kBurst);
+        std::abort();
+    }
+    return count[0];
+}
+
+void BM_protect_relay(benchmark::State& state, srtp::Suite suite) {
+    Fixture& f = fixture(static_cast<uint32_t>(state.range(0)), suite, false);
+    rte_mbuf* out[2][dp::kMaxBurst];
+    uint16_t count[2];
+    uint64_t ticks = 0, packets = 0;
+    for (auto _ : state) {
+        uint64_t t = 0;
+        const auto begin = std::chrono::steady_clock::now();
+        protect_burst(f, out, count, &t);
+        const auto end = std::chrono::steady_clock::now();
+        state.SetIterationTime(std::chrono::duration<double>(end - begin).count());
+        ticks += t;
+        packets += count[0];
+        rte_pktmbuf_free_bulk(out[0], count[0]);
+    }
+    state.SetItemsProcessed(int64_t(packets));
+    state.counters["ticks/pkt"] = double(ticks) / double(packets);
+}
+
+void BM_unprotect_relay(benchmark::State& state, srtp::Suite suite) {
+    Fixture& f = fixture(static_cast<uint32_t>(state.range(0)), suite, true);
+    rte_mbuf* srtp[2][dp::kMaxBurst];
+    rte_mbuf* out[2][dp::kMaxBurst];
+    uint16_t scount[2], count[2];
+    uint64_t ticks = 0, packets = 0;
+    for (auto _ : state) {
+        const uint16_t n = protect_burst(f, srtp, scount, nullptr);
+        for (uint16_t k = 0; k < n; ++k) swap_addresses(srtp[0][k]);
+        const uint64_t t0 = __rdtsc();
+        const auto begin = std::chrono::steady_clock::now();
+        f.worker->process(srtp[0], n, kAccess, 1, out, count);
+        const auto end = std::chrono::steady_clock::now();
+        ticks += __rdtsc() - t0;
+        state.SetIterationTime(std::chrono::duration<double>(end - begin).count());
+        if (count[1] != n) {
+            state.SkipWithError("unprotect+relay dropped packets");
+            break;
+        }
+        packets += count[1];
+        rte_pktmbuf_free_bulk(out[1], count[1]);
+    }
+    state.SetItemsProcessed(int64_t(packets));
+    state.counters["ticks/pkt"] = packets ? double(ticks) / double(packets) : 0;
+}
+
+// The physical limit: only ipsec-mb's crypto for a burst of the same 172-byte packets, one key.
+void BM_raw_ipsec_mb(benchmark::State& state, srtp::Suite suite) {
+    IMB_MGR* mgr = alloc_mb_mgr(0);
+    init_mb_mgr_auto(mgr, nullptr);
+    alignas(16) static uint8_t enc[16 * 15], dec[16 * 15], ipad[32], opad[32];
+    alignas(64) static gcm_key_data gcm;
+    uint8_t key[32] = {1, 2, 3};
+    IMB_AES_KEYEXP_128(mgr, key, enc, dec);
+    IMB_AES128_GCM_PRE(mgr, key, &gcm);
+    std::memset(ipad, 0x36, sizeof(ipad));
+    std::memset(opad, 0x5c, sizeof(opad));
+    static uint8_t pkts[kBurst][256];
+    alignas(16) static uint8_t iv[kBurst][16];
+    static IMB_JOB cjobs[kBurst], hjobs[kBurst];
+    for (uint16_t k = 0; k < kBurst; ++k) {
+        IMB_JOB& c = cjobs[k];
+        c.enc_keys = c.dec_keys = enc;
+        c.key_len_in_bytes = 16;
+        c.src = pkts[k];
+        c.dst = pkts[k] + 12;
+        c.cipher_start_src_offset_in_bytes = 12;
+        c.msg_len_to_cipher_in_bytes = kRtpSize - 12;
+        c.iv = iv[k];
+        c.iv_len_in_bytes = 16;
+        c.cipher_mode = IMB_CIPHER_CNTR;
+        c.cipher_direction = IMB_DIR_ENCRYPT;
+        c.hash_alg = IMB_AUTH_NULL;
+        c.chain_order = IMB_ORDER_CIPHER_HASH;
+        IMB_JOB& h = hjobs[k];
+        h.src = pkts[k];
+        h.hash_start_src_offset_in_bytes = 0;
+        h.msg_len_to_hash_in_bytes = kRtpSize + 4;
+        h.auth_tag_output = pkts[k] + kRtpSize;
+        h.auth_tag_output_len_in_bytes = 12;
+        h.u.HMAC._hashed_auth_key_xor_ipad = ipad;
+        h.u.HMAC._hashed_auth_key_xor_opad = opad;
+        h.hash_alg = IMB_AUTH_HMAC_SHA_1;
+        h.cipher_mode = IMB_CIPHER_NULL;
+        h.chain_order = IMB_ORDER_HASH_CIPHER;
+    }
+    const bool gcm_suite = srtp::suite_info(suite).cipher == srtp::Cipher::aes_gcm;
+    gcm_context_data ctx;
+    uint64_t ticks = 0, packets = 0;
+    for (auto _ : state) {
+        const uint64_t t0 = __rdtsc();
+        const auto begin = std::chrono::steady_clock::now();
+        if (gcm_suite) {
+            for (uint16_t k = 0; k < kBurst; ++k)
+                IMB_AES128_GCM_ENC(mgr, &gcm, &ctx, pkts[k] + 12, pkts[k] + 12, kRtpSize - 12, iv[k],
+                                   pkts[k], 12, pkts[k] + kRtpSize, 16);
+        } else {
+            IMB_SUBMIT_CIPHER_BURST_NOCHECK(mgr, cjobs, kBurst, IMB_CIPHER_CNTR, IMB_DIR_ENCRYPT,
+                                            IMB_KEY_128_BYTES);
+            IMB_SUBMIT_HASH_BURST_NOCHECK(mgr, hjobs, kBurst, IMB_AUTH_HMAC_SHA_1);
+        }
+        const auto end = std::chrono::steady_clock::now();
+        ticks += __rdtsc() - t0;
+        state.SetIterationTime(std::chrono::duration<double>(end - begin).count());
+        packets += kBurst;
+        benchmark::DoNotOptimize(pkts);
+    }
+    free_mb_mgr(mgr);
+    state.SetItemsProcessed(int64_t(packets));
+    state.counters["ticks/pkt"] = double(ticks) / double(packets);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // Hugepages when the machine has them (packet memory then costs fewer TLB misses).
+    std::vector<std::string> eal = {"msf-worker-bench", "--no-pci", "--no-shconf", "--log-level=error"};
+    FILE* hp = std::fopen("/proc/sys/vm/nr_hugepages", "r");
+    long pages = 0;
+    if (hp) {
+        if (std::fscanf(hp, "%ld", &pages) != 1) pages = 0;
+        std::fclose(hp);
+    }
+    if (pages >= 128) {
+        eal.push_back("--in-memory");
+    } else {
+        eal.insert(eal.end(), {"--no-huge", "-m", "256"});
+    }
+    std::vector<char*> eal_argv;
+    for (auto& a : eal) eal_argv.push_back(a.data());
+    if (rte_eal_init(int(eal_argv.size()), eal_argv.data()) < 0) {
+        std::fprintf(stderr, "rte_eal_init failed\n");
+        return 1;
+    }
+    std::fprintf(stderr, "worker bench: %s\n", pages >= 128 ? "hugepages" : "no hugepages");
+    g_pool = rte_pktmbuf_pool_create("bench", 4096, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+    if (!g_pool) return 1;
+
+    for (auto [suite, name] : {std::pair{srtp::Suite::aes_cm_128_hmac_sha1_80, "AES_CM_128_HMAC_SHA1_80"},
+                               std::pair{srtp::Suite::aead_aes_128_gcm, "AEAD_AES_128_GCM"}}) {
+        const std::string n = name;
+        benchmark::RegisterBenchmark(("raw_ipsec_mb/" + n + "/172").c_str(), BM_raw_ipsec_mb, suite)
+            ->UseManualTime();
+        for (int64_t sessions : {1, 10000, 1000000}) {
+            benchmark::RegisterBenchmark(("protect_relay/" + n + "/172").c_str(), BM_protect_relay, suite)
+                ->Arg(sessions)->ArgName("sessions")->UseManualTime();
+            benchmark::RegisterBenchmark(("unprotect_relay/" + n + "/172").c_str(), BM_unprotect_relay, suite)
+                ->Arg(sessions)->ArgName("sessions")->UseManualTime();
+        }
+    }
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    rte_eal_cleanup();
+    return 0;
+}

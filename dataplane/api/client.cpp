@@ -1,0 +1,324 @@
+#include "dataplane/api/client.hpp"
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <iterator>
+#include <cstring>
+
+namespace msf::api {
+
+namespace {
+
+constexpr size_t kReadChunk = 64 * 1024;
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+int remaining_ms(int64_t deadline_ms) {
+    return static_cast<int>(std::clamp<int64_t>(deadline_ms - now_ms(), 0, 1 << 30));
+}
+
+Result unavailable(std::string message) {
+    return Result::failure(ResultCode::unavailable, std::move(message));
+}
+
+}  // namespace
+
+ControlClient::~ControlClient() { close(); }
+
+void ControlClient::close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    in_.clear();
+}
+
+Result ControlClient::lost(std::string why) {
+    close();
+    return unavailable(std::move(why));
+}
+
+Result ControlClient::connect(const std::string& path) {
+    close();
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.empty() || path.size() >= sizeof(addr.sun_path))
+        return Result::failure(ResultCode::invalid_argument,
+                               "control socket path must be 1.." +
+                                   std::to_string(sizeof(addr.sun_path) - 1) + " bytes");
+    std::memcpy(addr.sun_path, path.data(), path.size());
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return unavailable(std::string("socket(AF_UNIX): ") + std::strerror(errno));
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+        const int err = errno;
+        ::close(fd);
+        return unavailable("connect " + path + ": " + std::strerror(err));
+    }
+    fd_ = fd;
+    next_request_id_ = 1;
+    events_.clear();
+    return Result::success();
+}
+
+Result ControlClient::send_frame(std::span<const uint8_t> frame, int64_t deadline_ms) {
+    size_t sent = 0;
+    while (sent < frame.size()) {
+        const ssize_t n = ::send(fd_, frame.data() + sent, frame.size() - sent,
+                                 MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n >= 0) {
+            sent += static_cast<size_t>(n);
+            continue;
+        }
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return lost(std::string("send: ") + std::strerror(errno));
+        pollfd p{fd_, POLLOUT, 0};
+        const int ready = ::poll(&p, 1, remaining_ms(deadline_ms));
+        if (ready < 0 && errno != EINTR) return lost(std::string("poll: ") + std::strerror(errno));
+        // A partly sent frame leaves the stream unusable: close rather than resynchronise.
+        if (ready == 0) return lost("send timed out after " + std::to_string(timeout_ms_) + " ms");
+    }
+    return Result::success();
+}
+
+ControlClient::Wait ControlClient::receive(int64_t deadline_ms, Message* message, Result* failure) {
+    for (;;) {
+        const FrameCheck check = check_frame(in_);
+        if (check.state == FrameCheck::State::invalid) {
+            *failure = lost("server sent a bad frame: " + check.error);
+            return Wait::failed;
+        }
+        if (check.state == FrameCheck::State::complete) {
+            auto decoded = decode(std::span<const uint8_t>(in_).first(check.length));
+            in_.erase(in_.begin(), in_.begin() + static_cast<ptrdiff_t>(check.length));
+            if (!decoded) {
+                // The frame was whole, so the stream is still in step: the connection stays.
+                *failure = Result::failure(decoded.error().code,
+                                           "reply does not decode: " + decoded.error().message);
+                return Wait::failed;
+            }
+            *message = std::move(*decoded);
+            return Wait::message;
+        }
+        pollfd p{fd_, POLLIN, 0};
+        const int ready = ::poll(&p, 1, remaining_ms(deadline_ms));
+        if (ready < 0) {
+            if (errno == EINTR) continue;
+            *failure = lost(std::string("poll: ") + std::strerror(errno));
+            return Wait::failed;
+        }
+        if (ready == 0) return Wait::timeout;
+        const size_t old_size = in_.size();
+        in_.resize(old_size + kReadChunk);
+        const ssize_t n = ::recv(fd_, in_.data() + old_size, kReadChunk, MSG_DONTWAIT);
+        in_.resize(old_size + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+        if (n == 0) {
+            *failure = lost("connection closed by the server");
+            return Wait::failed;
+        }
+        if (n < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
+            *failure = lost(std::string("recv: ") + std::strerror(errno));
+            return Wait::failed;
+        }
+    }
+}
+
+void ControlClient::queue_event(const Event& event) {
+    if (events_.size() >= kMaxQueuedEvents) {
+        events_.pop_front();
+        ++events_dropped_;
+    }
+    events_.push_back(event);
+}
+
+Response<MessageBody> ControlClient::request(MessageBody body) {
+    Response<MessageBody> out;
+    const std::string_view name = kMessageTypes[body.index()].name;
+    if (fd_ < 0) {
+        out.status = unavailable(std::string(name) + ": not connected");
+        return out;
+    }
+    const uint32_t id = next_request_id_++;
+    if (next_request_id_ == 0) next_request_id_ = 1;  // 0 is for pushed events
+    Message message{id, std::move(body)};
+    std::vector<uint8_t> frame = encode(message);
+    // Our copy of any keys is no longer needed once encoded.
+    if (auto* add = std::get_if<SessionAddRequest>(&message.body)) wipe_keys(add->spec);
+    if (auto* mod = std::get_if<SessionModifyRequest>(&message.body)) wipe_keys(mod->spec);
+    if (frame.size() > kMaxMessageSize) {
+        out.status = Result::failure(ResultCode::invalid_argument,
+                                     std::string(name) + " of " + std::to_string(frame.size()) +
+                                         " bytes exceeds the " + std::to_string(kMaxMessageSize) +
+                                         "-byte message limit");
+        wipe_bytes(frame);
+        return out;
+    }
+    const int64_t deadline = now_ms() + timeout_ms_;
+    out.status = send_frame(frame, deadline);
+    wipe_bytes(frame);  // a session_add carries keys
+    if (!out.ok()) return out;
+
+    for (;;) {
+        Message message;
+        switch (receive(deadline, &message, &out.status)) {
+        case Wait::failed:
+            return out;
+        case Wait::timeout:
+            // The connection stays; a late reply is recognised by its request_id and skipped.
+            out.status = unavailable("no reply to " + std::string(name) + " within " +
+                                     std::to_string(timeout_ms_) + " ms");
+            return out;
+        case Wait::message:
+            if (message.request_id == id) {
+                out.value = std::move(message.body);
+                return out;
+            }
+            if (auto* event = std::get_if<EventPush>(&message.body); event && message.request_id == 0)
+                queue_event(event->event);
+            // Anything else answers an earlier request that timed out: skip it.
+            break;
+        }
+    }
+}
+
+Result ControlClient::reply_status(const MessageBody& reply) {
+    if (const auto* error = std::get_if<ErrorReply>(&reply)) return error->error;
+    if (const auto* result = std::get_if<ResultReply>(&reply)) return result->result;
+    return Result::success();
+}
+
+template <class Body>
+Response<Body> ControlClient::expect_body(Response<MessageBody> reply, std::string_view request_name) {
+    Response<Body> out;
+    if (!reply.ok()) {
+        out.status = std::move(reply.status);
+        return out;
+    }
+    if (auto* body = std::get_if<Body>(&reply.value)) {
+        out.value = std::move(*body);
+        return out;
+    }
+    out.status = reply_status(reply.value);
+    if (out.ok())
+        out.status = Result::failure(ResultCode::bad_message,
+                                     std::string(kMessageTypes[reply.value.index()].name) +
+                                         " is no answer to " + std::string(request_name));
+    return out;
+}
+
+Result ControlClient::expect_result(Response<MessageBody> reply, std::string_view request_name) {
+    if (!reply.ok()) return std::move(reply.status);
+    if (std::holds_alternative<ResultReply>(reply.value) ||
+        std::holds_alternative<ErrorReply>(reply.value))
+        return reply_status(reply.value);
+    return Result::failure(ResultCode::bad_message,
+                           std::string(kMessageTypes[reply.value.index()].name) +
+                               " is no answer to " + std::string(request_name));
+}
+
+Result ControlClient::hello(std::string_view client_name) {
+    auto reply = expect_body<HelloReply>(
+        request(HelloRequest{kProtocolVersion, std::string(client_name)}), "hello");
+    if (reply.ok()) server_ = std::move(reply.value);
+    return reply.status;
+}
+
+Result ControlClient::add_session(const SessionSpec& spec) {
+    return expect_result(request(SessionAddRequest{spec}), "session_add");
+}
+
+Result ControlClient::modify_session(const SessionSpec& spec) {
+    return expect_result(request(SessionModifyRequest{spec}), "session_modify");
+}
+
+Result ControlClient::remove_session(uint64_t session_id) {
+    return expect_result(request(SessionRemoveRequest{session_id}), "session_remove");
+}
+
+Response<SessionInfo> ControlClient::get_session(uint64_t session_id) {
+    auto reply = expect_body<SessionInfoReply>(request(SessionGetRequest{session_id}), "session_get");
+    return {std::move(reply.status), std::move(reply.value.info)};
+}
+
+Response<SessionListReply> ControlClient::list_sessions(uint64_t after_id, uint32_t max_count) {
+    return expect_body<SessionListReply>(request(SessionListRequest{after_id, max_count}),
+                                         "session_list");
+}
+
+Response<std::vector<SessionInfo>> ControlClient::list_all() {
+    Response<std::vector<SessionInfo>> out;
+    uint64_t after = 0;
+    for (;;) {
+        auto page = list_sessions(after, kMaxListPage);
+        if (!page.ok()) {
+            out.status = std::move(page.status);
+            out.value.clear();
+            return out;
+        }
+        std::move(page.value.sessions.begin(), page.value.sessions.end(),
+                  std::back_inserter(out.value));
+        if (page.value.next_after_id == 0) return out;
+        // A server that does not move forward would keep us here for ever.
+        if (page.value.next_after_id <= after) {
+            out.status = Result::failure(ResultCode::bad_message,
+                                         "session_list_reply: next_after_id " +
+                                             std::to_string(page.value.next_after_id) +
+                                             " does not advance past " + std::to_string(after));
+            out.value.clear();
+            return out;
+        }
+        after = page.value.next_after_id;
+    }
+}
+
+Response<CountersReply> ControlClient::counters() {
+    return expect_body<CountersReply>(request(CountersRequest{}), "counters");
+}
+
+Response<std::vector<PortStatus>> ControlClient::port_status() {
+    auto reply = expect_body<PortStatusReply>(request(PortStatusRequest{}), "port_status");
+    return {std::move(reply.status), std::move(reply.value.ports)};
+}
+
+Result ControlClient::subscribe_events() {
+    return expect_result(request(SubscribeEventsRequest{}), "subscribe_events");
+}
+
+Response<std::optional<Event>> ControlClient::next_event(int timeout_ms) {
+    Response<std::optional<Event>> out;
+    if (!events_.empty()) {
+        out.value = events_.front();
+        events_.pop_front();
+        return out;
+    }
+    if (fd_ < 0) {
+        out.status = unavailable("next_event: not connected");
+        return out;
+    }
+    const int64_t deadline = now_ms() + std::max(timeout_ms, 0);
+    for (;;) {
+        Message message;
+        switch (receive(deadline, &message, &out.status)) {
+        case Wait::failed:
+            return out;
+        case Wait::timeout:
+            return out;  // ok, no event
+        case Wait::message:
+            if (auto* event = std::get_if<EventPush>(&message.body)) {
+                out.value = event->event;
+                return out;
+            }
+            break;  // a late reply to a request that timed out
+        }
+    }
+}
+
+}  // namespace msf::api

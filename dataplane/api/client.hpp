@@ -1,0 +1,90 @@
+// A blocking client of the control socket (msfctl, msf-controld, tests). One request at a time;
+// each waits at most the client's timeout. Errors are values: a Result, or a Response whose
+// status says why there is no value. Transport failures (not connected, timed out, connection
+// lost) come back as ResultCode::unavailable; a reply that does not decode as bad_message.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dataplane/api/protocol.hpp"
+#include "dataplane/api/types.hpp"
+
+namespace msf::api {
+
+template <class T>
+struct Response {
+    Result status;
+    T value{};  // meaningful only when status.ok()
+    bool ok() const { return status.ok(); }
+};
+
+class ControlClient {
+public:
+    static constexpr int kDefaultTimeoutMs = 5000;
+    // Events received but not yet taken with next_event(); older ones are dropped beyond this.
+    static constexpr size_t kMaxQueuedEvents = 65536;
+
+    explicit ControlClient(int timeout_ms = kDefaultTimeoutMs) : timeout_ms_(timeout_ms) {}
+    ~ControlClient();
+    ControlClient(const ControlClient&) = delete;
+    ControlClient& operator=(const ControlClient&) = delete;
+
+    Result connect(const std::string& path);
+    void close();
+    bool connected() const { return fd_ >= 0; }
+    void set_timeout_ms(int timeout_ms) { timeout_ms_ = timeout_ms; }
+
+    // Must come first on a connection. unsupported_version if the server speaks another version.
+    Result hello(std::string_view client_name);
+    const HelloReply& server() const { return server_; }  // valid after hello()
+
+    Result add_session(const SessionSpec& spec);
+    Result modify_session(const SessionSpec& spec);
+    Result remove_session(uint64_t session_id);
+    Response<SessionInfo> get_session(uint64_t session_id);  // not_found if there is none
+    Response<SessionListReply> list_sessions(uint64_t after_id, uint32_t max_count = kMaxListPage);
+    // Every session, page by page.
+    Response<std::vector<SessionInfo>> list_all();
+    Response<CountersReply> counters();
+    Response<std::vector<PortStatus>> port_status();
+    Result subscribe_events();
+    // The next pushed event: a value, or nullopt if none came within timeout_ms.
+    Response<std::optional<Event>> next_event(int timeout_ms);
+    size_t events_dropped() const { return events_dropped_; }
+
+    // Sends any message and waits for the reply with its request_id (events that arrive
+    // meanwhile are queued). The reply may be an error message: see reply_status().
+    Response<MessageBody> request(MessageBody body);
+    // The status an error or result reply carries; ok for any other reply.
+    static Result reply_status(const MessageBody& reply);
+
+private:
+    enum class Wait : uint8_t { message, timeout, failed };
+
+    Result send_frame(std::span<const uint8_t> frame, int64_t deadline_ms);
+    // Reads until one whole message is buffered; the message is left in *message.
+    Wait receive(int64_t deadline_ms, Message* message, Result* failure);
+    Result lost(std::string why);
+    void queue_event(const Event& event);
+    // The reply as the body type a request expects, or the status of an error reply.
+    template <class Body>
+    Response<Body> expect_body(Response<MessageBody> reply, std::string_view request_name);
+    Result expect_result(Response<MessageBody> reply, std::string_view request_name);
+
+    int fd_ = -1;
+    int timeout_ms_;
+    uint32_t next_request_id_ = 1;
+    std::vector<uint8_t> in_;
+    std::deque<Event> events_;
+    size_t events_dropped_ = 0;
+    HelloReply server_;
+};
+
+}  // namespace msf::api

@@ -1,0 +1,112 @@
+// A relayed media stream as the workers see it: immutable after it is published, except for the
+// per-flow blocks (counters, UE latch) and the SRTP contexts, each of which has one writer — the
+// worker that receives that flow.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "dataplane/api/types.hpp"
+#include "dataplane/net/addr.hpp"
+#include "dataplane/srtp/context.hpp"
+
+namespace msf::dp {
+
+// A counter with one writer and any number of readers; a plain add on x86.
+class Counter {
+public:
+    void add(uint64_t n = 1) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+    void set(uint64_t n) { v_.store(n, std::memory_order_relaxed); }
+    uint64_t get() const { return v_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<uint64_t> v_{0};
+};
+
+// An endpoint written by one worker and read by others: a sequence lock over atomic words.
+class LatchedEndpoint {
+public:
+    void store(const net::Endpoint& ep) {
+        uint64_t w[3];
+        pack(ep, w);
+        const uint32_t s = seq_.load(std::memory_order_relaxed);
+        seq_.store(s + 1, std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_release);
+        for (int i = 0; i < 3; ++i) words_[i].store(w[i], std::memory_order_relaxed);
+        seq_.store(s + 2, std::memory_order_release);
+    }
+    net::Endpoint load() const {
+        uint64_t w[3];
+        uint32_t before, after;
+        do {
+            before = seq_.load(std::memory_order_acquire);
+            for (int i = 0; i < 3; ++i) w[i] = words_[i].load(std::memory_order_relaxed);
+            std::atomic_thread_fence(std::memory_order_acquire);
+            after = seq_.load(std::memory_order_relaxed);
+        } while ((before & 1) || before != after);
+        return unpack(w);
+    }
+    // Cheap check for the fast path: has anything been latched yet?
+    bool empty() const { return seq_.load(std::memory_order_acquire) == 0; }
+
+private:
+    static void pack(const net::Endpoint& ep, uint64_t* w);
+    static net::Endpoint unpack(const uint64_t* w);
+    std::atomic<uint32_t> seq_{0};
+    std::atomic<uint64_t> words_[3] = {};
+};
+
+// What arrives on one local port of one side. Access flows carry SRTP (RTP) or SRTCP (RTCP);
+// core flows carry plain RTP/RTCP. With rtcp-mux the RTP flow carries both.
+enum FlowId : uint8_t { access_rtp = 0, access_rtcp = 1, core_rtp = 2, core_rtcp = 3 };
+inline constexpr int kFlowCount = 4;
+
+inline api::Side flow_side(FlowId f) { return f < core_rtp ? api::Side::access : api::Side::core; }
+inline bool flow_is_rtcp(FlowId f) { return f == access_rtcp || f == core_rtcp; }
+
+// Counters of one inbound flow and of what it relayed to the other side; one writer.
+struct alignas(64) FlowState {
+    Counter packets_in, bytes_in;
+    Counter packets_out, bytes_out;  // relayed to the other leg
+    Counter auth_failures, replays, unknown_source, malformed, other_drops;
+    Counter last_seen_ns;
+    LatchedEndpoint latched;  // access flows: the UE's source, learned from authenticated packets
+};
+
+// Objects that outlive a modify that does not change them: contexts keep their ROC and replay
+// state across a change of remote address, flows keep counters and latches.
+struct SessionShared {
+    std::unique_ptr<FlowState[]> flows{new FlowState[kFlowCount]};
+};
+
+// SHA-256 of a direction's key material: tells whether a modify re-keys, and lets the CLI show
+// which key is installed without revealing it.
+using KeyFingerprint = std::array<uint8_t, 32>;
+KeyFingerprint key_fingerprint(const api::KeySpec& keys);
+
+struct Session {
+    uint64_t id = 0;
+    uint32_t slot = 0;
+    api::SessionSpec spec;      // as installed, with master keys and salts cleared
+    uint64_t created_ns = 0;
+
+    // Fast-path copies of the spec.
+    net::Endpoint access_local_rtp, access_local_rtcp;
+    net::Endpoint core_local_rtp, core_local_rtcp;
+    net::Endpoint core_remote_rtp, core_remote_rtcp;
+    net::Endpoint ue_configured_rtp, ue_configured_rtcp;  // empty: latch
+    bool access_mux = false;
+    bool core_mux = false;
+
+    KeyFingerprint from_ue_fingerprint{};
+    KeyFingerprint to_ue_fingerprint{};
+    std::shared_ptr<srtp::Context> from_ue;  // unprotect, written by the access-flow workers
+    std::shared_ptr<srtp::Context> to_ue;    // protect, written by the core-flow workers
+    std::shared_ptr<SessionShared> shared;
+
+    FlowState& flow(FlowId f) const { return shared->flows[f]; }
+};
+
+}  // namespace msf::dp

@@ -1,0 +1,371 @@
+#include "dataplane/worker/worker.hpp"
+
+#include <rte_ethdev.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include <ctime>
+
+namespace msf::dp {
+
+namespace {
+
+inline bool endpoint_is(const net::Endpoint& want, net::Family family, const uint8_t* ip,
+                        uint16_t port) {
+    return want.port == port && want.addr.family == family &&
+           __builtin_memcmp(want.addr.bytes.data(), ip, family == net::Family::ipv4 ? 4 : 16) == 0;
+}
+
+inline net::Endpoint endpoint_of(net::Family family, const uint8_t* ip, uint16_t port) {
+    return {family == net::Family::ipv4 ? net::IpAddr::v4(ip) : net::IpAddr::v6(ip), port};
+}
+
+// RFC 5761 §4: on a multiplexed port, payload types 64-95 with the marker bit (packet type
+// byte 192-223) are RTCP.
+inline bool looks_like_rtcp(const uint8_t* payload, uint32_t len) {
+    return len >= 2 && payload[1] >= 192 && payload[1] <= 223;
+}
+
+inline uint64_t monotonic_ns() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
+}
+
+}  // namespace
+
+struct Worker::Pending {
+    rte_mbuf* m;
+    Session* session;
+    uint8_t* payload;
+    const uint8_t* src_ip;       // inside the received headers, still intact until phase 3
+    net::Endpoint ue;            // core -> access: where the UE is
+    uint16_t src_port;
+    net::Family family;
+    FlowId flow;
+    bool rtcp;
+    bool relatch;                // access: an authenticated packet moves the latch here
+    uint8_t tos;
+};
+
+struct Worker::PendingStore {
+    Pending items[kLists][kMaxBurst];
+    srtp::Packet packets[kLists][kMaxBurst];
+    srtp::Status status[kLists][kMaxBurst];
+    uint16_t count[kLists];
+};
+
+Worker::Worker(uint32_t id, SessionTable& table, NextHopFn next_hop, rte_ring* slow_path,
+               std::array<Egress, 2> egress, uint16_t burst)
+    : id_(id),
+      table_(table),
+      next_hop_(std::move(next_hop)),
+      slow_path_(slow_path),
+      egress_(egress),
+      burst_(std::min<uint16_t>(burst, kMaxBurst)),
+      pending_(new PendingStore()) {}
+
+Worker::~Worker() = default;
+
+void Worker::prepare(rte_mbuf* m, const RxQueue& from, uint64_t now_ns) {
+    (void)now_ns;
+    uint8_t* frame = rte_pktmbuf_mtod(m, uint8_t*);
+    if (m->nb_segs != 1) [[unlikely]] {
+        // Jumbo chains are not media; the ports are configured without scatter.
+        counters_.frame_errors[static_cast<int>(net::FrameError::bad_ip_length)].add();
+        drop(m);
+        return;
+    }
+    net::ParseOptions opt;
+    if (from.rx_checksum_offload) {
+        const uint64_t ip = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+        const uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+        if (ip == RTE_MBUF_F_RX_IP_CKSUM_BAD || l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD) [[unlikely]] {
+            counters_.frame_errors[static_cast<int>(ip == RTE_MBUF_F_RX_IP_CKSUM_BAD
+                                                        ? net::FrameError::bad_ip_checksum
+                                                        : net::FrameError::bad_udp_checksum)]
+                .add();
+            drop(m);
+            return;
+        }
+        opt.verify_ip_checksum = ip != RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+        opt.verify_udp_checksum = l4 != RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+    }
+    net::ParsedFrame pf;
+    const net::FrameError err = net::parse_frame(frame, m->data_len, opt, pf);
+    if (err != net::FrameError::none) [[unlikely]] {
+        counters_.frame_errors[static_cast<int>(err)].add();
+        drop(m);
+        return;
+    }
+    if (pf.kind != net::FrameKind::udp) [[unlikely]] {
+        if (pf.kind == net::FrameKind::other) {
+            counters_.not_udp.add();
+            drop(m);
+        } else if (!slow_path_ || rte_ring_mp_enqueue(slow_path_, m) != 0) {
+            counters_.slow_path_full.add();
+            drop(m);
+        } else {
+            counters_.slow_path.add();
+        }
+        return;
+    }
+
+    SessionTable::Hit hit;
+    if (from.access) hit = table_.lookup(api::Side::access, pf.family, pf.dst_ip, pf.dst_port);
+    if (!hit.session && from.core) hit = table_.lookup(api::Side::core, pf.family, pf.dst_ip, pf.dst_port);
+    if (!hit.session) [[unlikely]] {
+        counters_.no_session.add();
+        drop(m);
+        return;
+    }
+    Session& s = *hit.session;
+    FlowState& fs = s.flow(hit.flow);
+    const bool from_access = flow_side(hit.flow) == api::Side::access;
+    uint8_t* payload = frame + pf.payload_offset;
+    fs.packets_in.add();
+    fs.bytes_in.add(pf.payload_len);
+
+    bool rtcp = flow_is_rtcp(hit.flow);
+    if (!rtcp && (from_access ? s.access_mux : s.core_mux)) rtcp = looks_like_rtcp(payload, pf.payload_len);
+
+    Pending p;
+    p.relatch = false;
+    if (from_access) {
+        const net::Endpoint& configured = hit.flow == access_rtcp ? s.ue_configured_rtcp : s.ue_configured_rtp;
+        if (!configured.empty()) {
+            if (!endpoint_is(configured, pf.family, pf.src_ip, pf.src_port)) [[unlikely]] {
+                fs.unknown_source.add();
+                drop(m);
+                return;
+            }
+        } else {
+            // Latching: the source is learned, or moved, only by a packet that authenticates.
+            p.relatch = fs.latched.empty() ||
+                        !endpoint_is(fs.latched.load(), pf.family, pf.src_ip, pf.src_port);
+        }
+    } else {
+        const net::Endpoint& want = hit.flow == core_rtcp ? s.core_remote_rtcp : s.core_remote_rtp;
+        if (!endpoint_is(want, pf.family, pf.src_ip, pf.src_port)) [[unlikely]] {
+            fs.unknown_source.add();
+            drop(m);
+            return;
+        }
+        // Do not spend an SRTP index on a packet that has nowhere to go yet.
+        const bool rtcp_port = rtcp && !s.access_mux;
+        const net::Endpoint& configured = rtcp_port ? s.ue_configured_rtcp : s.ue_configured_rtp;
+        if (!configured.empty()) {
+            p.ue = configured;
+        } else {
+            const LatchedEndpoint& l = s.flow(rtcp_port ? access_rtcp : access_rtp).latched;
+            if (!l.empty()) {
+                p.ue = l.load();
+            } else if (rtcp_port && !s.flow(access_rtp).latched.empty()) {
+                p.ue = s.flow(access_rtp).latched.load();  // RFC 3550 §11: RTCP on RTP port + 1
+                ++p.ue.port;
+            } else {
+                counters_.no_ue_address.add();
+                fs.other_drops.add();
+                drop(m);
+                return;
+            }
+        }
+    }
+
+    const List list = from_access ? (rtcp ? unprotect_rtcp : unprotect_rtp)
+                                  : (rtcp ? protect_rtcp : protect_rtp);
+    PendingStore& ps = *pending_;
+    const uint16_t k = ps.count[list]++;
+    p.m = m;
+    p.session = &s;
+    p.payload = payload;
+    p.src_ip = pf.src_ip;
+    p.src_port = pf.src_port;
+    p.family = pf.family;
+    p.flow = hit.flow;
+    p.rtcp = rtcp;
+    p.tos = pf.tos;
+    ps.items[list][k] = p;
+    uint8_t* const buf_end = static_cast<uint8_t*>(m->buf_addr) + m->buf_len;
+    ps.packets[list][k] = {payload, pf.payload_len, static_cast<uint32_t>(buf_end - payload),
+                           from_access ? s.from_ue.get() : s.to_ue.get()};
+}
+
+void Worker::finish(Pending& p, srtp::Status status, uint64_t now_ns, rte_mbuf* tx[2][kMaxBurst],
+                    uint16_t tx_count[2], uint32_t len) {
+    Session& s = *p.session;
+    FlowState& fs = s.flow(p.flow);
+    if (status != srtp::Status::ok) [[unlikely]] {
+        switch (status) {
+            case srtp::Status::auth_failed: fs.auth_failures.add(); break;
+            case srtp::Status::replay: fs.replays.add(); break;
+            case srtp::Status::malformed: fs.malformed.add(); break;
+            default: fs.other_drops.add(); break;
+        }
+        counters_.crypto_failed.add();
+        drop(p.m);
+        return;
+    }
+    const bool from_access = flow_side(p.flow) == api::Side::access;
+    if (p.relatch) fs.latched.store(endpoint_of(p.family, p.src_ip, p.src_port));
+    fs.last_seen_ns.set(now_ns);
+
+    const api::Side out = from_access ? api::Side::core : api::Side::access;
+    const Egress& e = egress_[static_cast<int>(out)];
+    net::UdpFrameTemplate t;
+    if (from_access) {
+        const bool rtcp_port = p.rtcp && !s.core_mux;
+        t.src = rtcp_port ? s.core_local_rtcp.addr : s.core_local_rtp.addr;
+        t.src_port = rtcp_port ? s.core_local_rtcp.port : s.core_local_rtp.port;
+        t.dst = rtcp_port ? s.core_remote_rtcp.addr : s.core_remote_rtp.addr;
+        t.dst_port = rtcp_port ? s.core_remote_rtcp.port : s.core_remote_rtp.port;
+        counters_.unprotected.add();
+    } else {
+        const bool rtcp_port = p.rtcp && !s.access_mux;
+        t.src = rtcp_port ? s.access_local_rtcp.addr : s.access_local_rtp.addr;
+        t.src_port = rtcp_port ? s.access_local_rtcp.port : s.access_local_rtp.port;
+        t.dst = p.ue.addr;
+        t.dst_port = p.ue.port;
+        counters_.protected_.add();
+    }
+    int c = static_cast<int>(out);
+    if (!(hop_valid_[c] && hop_dst_[c] == t.dst)) {
+        const auto mac = next_hop_(out, t.dst);
+        if (!mac) [[unlikely]] {
+            counters_.no_neighbour.add();
+            fs.other_drops.add();
+            drop(p.m);
+            return;
+        }
+        hop_valid_[c] = true;
+        hop_dst_[c] = t.dst;
+        hop_mac_[c] = *mac;
+    }
+    t.dst_mac = hop_mac_[c];
+    t.src_mac = e.src_mac;
+    t.has_vlan = e.has_vlan;
+    t.vlan_tci = e.vlan_tci;
+    t.tos = p.tos;
+
+    rte_mbuf* m = p.m;
+    const uint32_t room = net::udp_header_room(t);
+    uint8_t* const buf = static_cast<uint8_t*>(m->buf_addr);
+    uint8_t* frame = p.payload - room >= buf ? net::write_udp_headers(p.payload, len, t, e.checksum) : nullptr;
+    if (!frame) [[unlikely]] {
+        counters_.no_headroom.add();
+        fs.other_drops.add();
+        drop(m);
+        return;
+    }
+    m->data_off = static_cast<uint16_t>(frame - buf);
+    m->data_len = static_cast<uint16_t>(room + len);
+    m->pkt_len = room + len;
+    m->ol_flags = 0;
+    if (e.checksum != net::ChecksumMode::software) {
+        m->l2_len = net::kEthernetHeaderLen + (t.has_vlan ? net::kVlanTagLen : 0);
+        m->l3_len = t.dst.is_v4() ? net::kIpv4HeaderLen : net::kIpv6HeaderLen;
+        m->ol_flags = t.dst.is_v4() ? (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM) : RTE_MBUF_F_TX_IPV6;
+        if (e.checksum == net::ChecksumMode::offload_ip_udp) m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+    }
+    fs.packets_out.add();
+    fs.bytes_out.add(len);
+    tx[c][tx_count[c]++] = m;
+}
+
+void Worker::process(rte_mbuf** pkts, uint16_t n, const RxQueue& from, uint64_t now_ns,
+                     rte_mbuf* tx[2][kMaxBurst], uint16_t tx_count[2]) {
+    PendingStore& ps = *pending_;
+    for (auto& c : ps.count) c = 0;
+    tx_count[0] = tx_count[1] = 0;
+    hop_valid_[0] = hop_valid_[1] = false;
+    counters_.rx_packets.add(n);
+
+    // Phase 1.
+    for (uint16_t i = 0; i < n; ++i) {
+        if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
+        prepare(pkts[i], from, now_ns);
+    }
+    // Phase 2: one engine call per operation.
+    if (uint16_t k = ps.count[unprotect_rtp])
+        engine_.unprotect_rtp({ps.packets[unprotect_rtp], k}, {ps.status[unprotect_rtp], k});
+    if (uint16_t k = ps.count[unprotect_rtcp])
+        engine_.unprotect_rtcp({ps.packets[unprotect_rtcp], k}, {ps.status[unprotect_rtcp], k});
+    if (uint16_t k = ps.count[protect_rtp])
+        engine_.protect_rtp({ps.packets[protect_rtp], k}, {ps.status[protect_rtp], k});
+    if (uint16_t k = ps.count[protect_rtcp])
+        engine_.protect_rtcp({ps.packets[protect_rtcp], k}, {ps.status[protect_rtcp], k});
+    // Phase 3.
+    for (int l = 0; l < kLists; ++l)
+        for (uint16_t k = 0; k < ps.count[l]; ++k)
+            finish(ps.items[l][k], ps.status[l][k], now_ns, tx, tx_count, ps.packets[l][k].len);
+}
+
+void Worker::run(const std::vector<RxQueue>& queues, const std::atomic<bool>& stop) {
+    rte_rcu_qsbr* qsbr = table_.qsbr();
+    rte_rcu_qsbr_thread_register(qsbr, id_);
+    rte_rcu_qsbr_thread_online(qsbr, id_);
+    rte_mbuf* rx[kMaxBurst];
+    rte_mbuf* tx[2][kMaxBurst];
+    uint16_t tx_count[2];
+    while (!stop.load(std::memory_order_relaxed)) {
+        for (const RxQueue& q : queues) {
+            const uint16_t n = rte_eth_rx_burst(q.port_id, q.queue, rx, burst_);
+            if (n == 0) {
+                counters_.idle_polls.add();
+                continue;
+            }
+            counters_.rx_bursts.add();
+            process(rx, n, q, monotonic_ns(), tx, tx_count);
+            for (int side = 0; side < 2; ++side) {
+                if (tx_count[side] == 0) continue;
+                const Egress& e = egress_[side];
+                const uint16_t sent = rte_eth_tx_burst(e.port_id, e.tx_queue, tx[side], tx_count[side]);
+                counters_.tx_packets.add(sent);
+                if (sent < tx_count[side]) [[unlikely]] {
+                    counters_.tx_full.add(tx_count[side] - sent);
+                    rte_pktmbuf_free_bulk(tx[side] + sent, tx_count[side] - sent);
+                }
+            }
+        }
+        if (control_tx_) [[unlikely]] send_control_frames();
+        rte_rcu_qsbr_quiescent(qsbr, id_);
+    }
+    rte_rcu_qsbr_thread_offline(qsbr, id_);
+    rte_rcu_qsbr_thread_unregister(qsbr, id_);
+}
+
+void Worker::send_control_frames() {
+    rte_mbuf* m[16];
+    const unsigned n = rte_ring_sc_dequeue_burst(control_tx_, reinterpret_cast<void**>(m), 16, nullptr);
+    for (unsigned i = 0; i < n; ++i) {
+        const Egress& e = egress_[m[i]->hash.usr == 0 ? 0 : 1];
+        if (rte_eth_tx_burst(e.port_id, e.tx_queue, &m[i], 1) == 1) {
+            counters_.control_tx.add();
+        } else {
+            counters_.tx_full.add();
+            rte_pktmbuf_free(m[i]);
+        }
+    }
+}
+
+api::WorkerStats Worker::stats(uint32_t lcore) const {
+    api::WorkerStats w;
+    w.lcore = lcore;
+    const WorkerCounters& c = counters_;
+    w.rx_packets = c.rx_packets.get();
+    w.tx_packets = c.tx_packets.get();
+    w.rx_bursts = c.rx_bursts.get();
+    w.idle_polls = c.idle_polls.get();
+    w.drops_overload = c.tx_full.get() + c.slow_path_full.get();
+    w.drops_no_session = c.no_session.get();
+    w.drops_fragment = c.frame_errors[static_cast<int>(net::FrameError::fragment)].get();
+    w.drops_checksum = c.frame_errors[static_cast<int>(net::FrameError::bad_ip_checksum)].get() +
+                       c.frame_errors[static_cast<int>(net::FrameError::bad_udp_checksum)].get();
+    uint64_t malformed = c.not_udp.get();
+    for (int e = 1; e < net::kFrameErrorCount; ++e) malformed += c.frame_errors[e].get();
+    w.drops_malformed = malformed - w.drops_fragment - w.drops_checksum;
+    w.slow_path = c.slow_path.get();
+    return w;
+}
+
+}  // namespace msf::dp
