@@ -104,7 +104,7 @@ bool Context::init(const Policy& policy, const SessionKeys& rtp, const SessionKe
 
     suite_ = policy.suite;
     mki_len_ = static_cast<uint8_t>(policy.mki.size());
-    std::memcpy(mki_, policy.mki.data(), policy.mki.size());
+    if (!policy.mki.empty()) std::memcpy(mki_, policy.mki.data(), policy.mki.size());
     rtp_.window = ReplayWindow(w);
     rtcp_.window = ReplayWindow(w);
     rtp_.lifetime = policy.rtp_lifetime;

@@ -366,9 +366,9 @@ void Engine::unprotect_rtp_burst(Packet* p, Status* st, uint32_t n) {
             st[i] = Status::key_expired;
             continue;
         }
+        sc.index[i] = index;  // phase 3 re-checks a replay verdict against the committed state
         if (MSF_UNLIKELY(!s.window.fresh(index))) { st[i] = Status::replay; continue; }
         st[i] = Status::ok;
-        sc.index[i] = index;
         sc.hdr_len[i] = hl;
         sc.auth_end[i] = auth_end;
         sc.ssrc[i] = ssrc;
@@ -432,16 +432,17 @@ void Engine::unprotect_rtp_burst(Packet* p, Status* st, uint32_t n) {
     //
     // Phase 1 estimated every index from the state before the burst. Packet by packet, a jump
     // of 2^15 or more earlier in the burst would have moved the estimate (RFC 3711 Appendix A);
-    // a packet that failed authentication under the old estimate is tried once more, alone,
-    // against the state committed so far, so a burst never decides differently than single
-    // packets would. A forged packet cannot cause this: only authenticated packets commit.
+    // a packet judged a replay or failing authentication under the old estimate is tried once
+    // more, alone, against the state committed so far, so a burst never decides differently
+    // than single packets would. A forged packet cannot cause this: only authenticated packets commit.
     for (uint32_t i = 0; i < n; ++i) {
-        if (st[i] != Status::ok && st[i] != Status::auth_failed) continue;
+        if (st[i] != Status::ok && st[i] != Status::auth_failed && st[i] != Status::replay) continue;
         Packet& pk = p[i];
         Context::Stream& s = pk.ctx->rtp_;
-        if (st[i] == Status::auth_failed) {
+        if (st[i] != Status::ok) {
+            // Judged in phase 1 (a replay: bytes untouched) or failed its tag (bytes restored).
             if (MSF_UNLIKELY(estimate_index(s.window.highest(), load_be16(pk.data + 2)) != sc.index[i])) {
-                restore_failed_rtp(pk, i);
+                if (st[i] == Status::auth_failed) restore_failed_rtp(pk, i);
                 unprotect_rtp_burst(&pk, &st[i], 1);  // uses scratch slot 0, already finished
             }
             continue;
