@@ -268,7 +268,6 @@ void Gateway::scan_sessions(uint64_t now_ns) {
     // Events for sessions that went quiet or whose access leg is failing authentication;
     // each reported once per episode.
     std::unordered_map<uint64_t, Watch> next;
-    next.reserve(table_->size());
     table_->for_each([&](const Session& s) {
         Watch w;
         if (auto it = watch_.find(s.id); it != watch_.end()) w = it->second;
@@ -292,7 +291,8 @@ void Gateway::scan_sessions(uint64_t now_ns) {
             server_->publish({api::EventType::auth_failure_storm, s.id, api::Side::access,
                               failures - w.auth_failures_seen});
         w.auth_failures_seen = failures;
-        next.emplace(s.id, w);
+        // Only sessions with something to remember are kept: a quiet, healthy table costs no map.
+        if (w.idle_reported[0] || w.idle_reported[1] || w.auth_failures_seen) next.emplace(s.id, w);
     });
     watch_ = std::move(next);
 }
@@ -315,11 +315,19 @@ Gateway::Snapshot Gateway::snapshot() const {
     return snapshot_;
 }
 
-api::Result Gateway::add_session(const api::SessionSpec& spec) {
-    return result_of(table_->add(spec, monotonic_ns()));
+api::SessionSpec Gateway::with_defaults(const api::SessionSpec& spec) const {
+    api::SessionSpec s = spec;
+    if (s.replay_window == 0) s.replay_window = config_.replay_window;
+    return s;
 }
 
-api::Result Gateway::modify_session(const api::SessionSpec& spec) { return result_of(table_->modify(spec)); }
+api::Result Gateway::add_session(const api::SessionSpec& spec) {
+    return result_of(table_->add(with_defaults(spec), monotonic_ns()));
+}
+
+api::Result Gateway::modify_session(const api::SessionSpec& spec) {
+    return result_of(table_->modify(with_defaults(spec)));
+}
 
 api::Result Gateway::remove_session(uint64_t id) {
     watch_.erase(id);

@@ -62,6 +62,8 @@ private:
     void scan_sessions(uint64_t now_ns);
     void refresh_snapshot(uint64_t now_ns);
     api::Side side_of_port(uint16_t port_id) const;
+    // replay_window 0 in a spec means the dataplane's configured default.
+    api::SessionSpec with_defaults(const api::SessionSpec& spec) const;
 
     config::DataplaneConfig config_;
     rte_mempool* pool_ = nullptr;

@@ -357,11 +357,5 @@ std::vector<api::SessionInfo> SessionTable::list(uint64_t after_id, uint32_t max
     return out;
 }
 
-size_t SessionTable::session_bytes(srtp::Cipher cipher) {
-    (void)cipher;
-    // Session + its shared flow block + two contexts, as allocated (heap, cache-line aligned).
-    return sizeof(Session) + sizeof(SessionShared) + kFlowCount * sizeof(FlowState) +
-           2 * sizeof(srtp::Context);
-}
 
 }  // namespace msf::dp

@@ -89,9 +89,6 @@ public:
         return {};
     }
 
-    // Bytes one session costs, by suite family (documented in the README).
-    static size_t session_bytes(srtp::Cipher cipher);
-
 private:
     struct SideIndex {
         std::vector<net::IpAddr> addresses;

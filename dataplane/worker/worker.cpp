@@ -1,5 +1,6 @@
 #include "dataplane/worker/worker.hpp"
 
+#include <rte_debug.h>
 #include <rte_ethdev.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
@@ -44,7 +45,7 @@ struct Worker::Pending {
     net::Family family;
     FlowId flow;
     bool rtcp;
-    bool relatch;                // access: an authenticated packet moves the latch here
+    bool relatch;                // access, UE not configured: an authenticated packet latches
     uint8_t tos;
 };
 
@@ -141,8 +142,7 @@ void Worker::prepare(rte_mbuf* m, const RxQueue& from, uint64_t now_ns) {
             }
         } else {
             // Latching: the source is learned, or moved, only by a packet that authenticates.
-            p.relatch = fs.latched.empty() ||
-                        !endpoint_is(fs.latched.load(), pf.family, pf.src_ip, pf.src_port);
+            p.relatch = true;
         }
     } else {
         const net::Endpoint& want = hit.flow == core_rtcp ? s.core_remote_rtcp : s.core_remote_rtp;
@@ -158,10 +158,13 @@ void Worker::prepare(rte_mbuf* m, const RxQueue& from, uint64_t now_ns) {
             p.ue = configured;
         } else {
             const LatchedEndpoint& l = s.flow(rtcp_port ? access_rtcp : access_rtp).latched;
+            const LatchedEndpoint& rtp_latch = s.flow(access_rtp).latched;
             if (!l.empty()) {
                 p.ue = l.load();
-            } else if (rtcp_port && !s.flow(access_rtp).latched.empty()) {
-                p.ue = s.flow(access_rtp).latched.load();  // RFC 3550 §11: RTCP on RTP port + 1
+            } else if (rtcp_port && !rtp_latch.empty() && rtp_latch.load().port != 65535) {
+                // RFC 3550 §11: RTCP on RTP port + 1; there is none above 65535 (and port 0 is no
+                // destination), so RTCP waits for the UE's own SRTCP then.
+                p.ue = rtp_latch.load();
                 ++p.ue.port;
             } else {
                 counters_.no_ue_address.add();
@@ -207,7 +210,10 @@ void Worker::finish(Pending& p, srtp::Status status, uint64_t now_ns, rte_mbuf* 
         return;
     }
     const bool from_access = flow_side(p.flow) == api::Side::access;
-    if (p.relatch) fs.latched.store(endpoint_of(p.family, p.src_ip, p.src_port));
+    // Judged against the latch as it is now, not as it was in phase 1: an earlier packet of
+    // this burst may have moved it.
+    if (p.relatch && (fs.latched.empty() || !endpoint_is(fs.latched.load(), p.family, p.src_ip, p.src_port)))
+        fs.latched.store(endpoint_of(p.family, p.src_ip, p.src_port));
     fs.last_seen_ns.set(now_ns);
 
     const api::Side out = from_access ? api::Side::core : api::Side::access;
@@ -274,6 +280,7 @@ void Worker::finish(Pending& p, srtp::Status status, uint64_t now_ns, rte_mbuf* 
 
 void Worker::process(rte_mbuf** pkts, uint16_t n, const RxQueue& from, uint64_t now_ns,
                      rte_mbuf* tx[2][kMaxBurst], uint16_t tx_count[2]) {
+    RTE_VERIFY(n <= kMaxBurst);  // the per-burst arrays hold kMaxBurst packets
     PendingStore& ps = *pending_;
     for (auto& c : ps.count) c = 0;
     tx_count[0] = tx_count[1] = 0;

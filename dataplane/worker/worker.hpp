@@ -74,7 +74,7 @@ public:
     // The lcore loop: registers with the table's QSBR, polls until *stop.
     void run(const std::vector<RxQueue>& queues, const std::atomic<bool>& stop);
 
-    // One received burst, no I/O: fills `tx[side]` with the frames to send on that side and
+    // One received burst of at most kMaxBurst packets, no I/O: fills `tx[side]` with the frames to send on that side and
     // returns how many. Frees what it drops. Used by run() and by the benchmark.
     void process(rte_mbuf** pkts, uint16_t n, const RxQueue& from, uint64_t now_ns,
                  rte_mbuf* tx[2][kMaxBurst], uint16_t tx_count[2]);

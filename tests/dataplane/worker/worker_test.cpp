@@ -828,6 +828,21 @@ TEST(WorkerRtcp, CoreRtcpGoesToTheUeRtpPortPlusOneUntilTheUeSendsSrtcpThenToWher
     EXPECT_EQ(g.table().info(1, kNow)->latched_ue, kUeV4) << "RTCP moved the RTP latch";
 }
 
+TEST(WorkerRtcp, UeRtpPortPlusOneIsNeverPortZero) {
+    Gateway g;
+    const api::SessionSpec s = session(1);
+    g.add(s);
+    Ue ue(s);
+    // A NAT may map the UE's RTP to port 65535; RTP port + 1 does not exist then (RFC 768: port
+    // 0 is no destination), so core RTCP has nowhere to go until the UE sends SRTCP.
+    const net::Endpoint top = ep("203.0.113.10", 65535);
+    latch(g, s, ue, top, 0xabc, 1);
+    const Output out = g.receive(kFromCore, {from_core(s, rtcp(0xdef, 1), true)});
+    for (const Sent& sent : out.access) EXPECT_NE(sent.decoded().dst.port, 0) << "RTCP sent to UDP port 0";
+    EXPECT_TRUE(out.access.empty());
+    EXPECT_EQ(g.counters().no_ue_address.get(), 1u);
+}
+
 TEST(WorkerRtcp, RtcpMuxDemultiplexesRtpAndRtcpOnOnePortInBothDirections) {
     Gateway g;
     api::SessionSpec s = session(1, Suite::aes_cm_128_hmac_sha1_32);
