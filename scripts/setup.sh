@@ -21,7 +21,8 @@ done
 packages=(
     g++ clang libclang-rt-14-dev meson ninja-build pkg-config python3
     libdpdk-dev dpdk dpdk-dev libipsec-mb-dev libsrtp2-dev libssl-dev
-    libboost-program-options-dev libbenchmark-dev libgtest-dev libgmock-dev
+    libboost-program-options-dev libbenchmark-dev libgtest-dev libgmock-dev libpcap-dev
+    iproute2 ethtool python3-pytest python3-scapy
 )
 
 missing=()

@@ -1,5 +1,6 @@
 #include "dataplane/tools/dpctl_output.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "dataplane/tools/cli_values.hpp"

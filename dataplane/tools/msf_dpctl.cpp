@@ -1,5 +1,6 @@
 // msf-dpctl: the operator's and the tests' view of one msf-dataplane through its control socket.
 // `msf-dpctl --help` lists the commands and options (dpctl_command.cpp).
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>

@@ -44,15 +44,17 @@ struct CheckingSink final : FrameSink {
 };
 
 uint64_t accounted(const NeighbourCounters& c) {
-    return c.arp_requests_answered + c.ns_answered + c.echo4_answered + c.echo6_answered + c.cache_updates +
-           c.malformed + c.ignored;
+    return c.arp_requests_answered + c.ns_answered + c.echo4_answered + c.echo6_answered +
+           c.cache_updates + c.malformed + c.ignored;
 }
 
 net::IpAddr host_address(api::Side side, uint8_t host) {
     uint8_t b[16] = {};
     if (side == api::Side::access) {
         if (host & 0x80) {
-            const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, static_cast<uint8_t>(host & 0x7f)};
+            const uint8_t v6[16] = {
+                0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+                0,    0,    0,    0,    0, 0, 0, static_cast<uint8_t>(host & 0x7f)};
             return net::IpAddr::v6(v6);
         }
         b[0] = 192, b[1] = 0, b[2] = 2, b[3] = host;
@@ -92,15 +94,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const size_t sent_before = sink.sent;
         service.handle_frame(side, frame, sink, now);
         if (sink.sent - sent_before > 1) fail("one frame in, more than one out");
-        if (accounted(service.counters(side)) <= before) fail("a frame was neither answered, learned from nor counted");
+        if (accounted(service.counters(side)) <= before)
+            fail("a frame was neither answered, learned from nor counted");
     }
 
     for (const auto side : {api::Side::access, api::Side::core}) {
         const NeighbourTable& table = service.table(side);
         for (const NeighbourEntry& e : table.entries()) {
             const NeighbourLookup seen = table.lookup_entry(e.ip);
-            if (!seen.found || seen.state != e.state) fail("a worker sees another state than the control thread");
-            if (seen.usable() && seen.mac != e.mac) fail("a worker sees another MAC than the control thread");
+            if (!seen.found || seen.state != e.state)
+                fail("a worker sees another state than the control thread");
+            if (seen.usable() && seen.mac != e.mac)
+                fail("a worker sees another MAC than the control thread");
         }
         if (table.size() > table.capacity()) fail("the table grew past its capacity");
     }

@@ -60,6 +60,8 @@ def netns_unavailable_reason():
         return "system tests need root (network namespaces, veth pairs, AF_PACKET)"
     if shutil.which("ip") is None:
         return "the ip command (iproute2) is not installed"
+    if shutil.which("ethtool") is None:
+        return "ethtool is not installed (needed to turn off veth checksum offload)"
     probe = f"msfprobe{os.getpid()}"
     try:
         if run(["ip", "netns", "add", probe], check=False).returncode != 0:

@@ -8,9 +8,10 @@
 // duplicates and reordering, without knowing anything but the options both ends share:
 // --seq-start, --warmup, --count, --payload-size and --rtcp-every.
 //
-// Packet i (0-based) carries sequence number seq-start + i. The first --warmup packets open the
-// path (UE latching, ARP and ND at the gateway) and are verified but not counted as lost; then
-// the sender pauses --warmup-gap-ms and sends --count measured packets. With --rtcp, RTCP
+// Packet i (0-based) carries sequence number seq-start + i. The first --warmup packets (one per
+// --warmup-interval-us) open the path (UE latching, ARP and ND at the gateway) and are verified
+// but not counted as lost; then the sender pauses --warmup-gap-ms and sends --count measured
+// packets, one per --interval-us. With --rtcp, RTCP
 // number k follows RTP packet (k + 1) * rtcp-every - 1.
 //
 // Exit status: 0 when nothing was bad, nothing failed to send and lost packets (RTP + RTCP)
@@ -22,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
