@@ -63,6 +63,7 @@ Result ControlClient::connect(const std::string& path) {
         return unavailable("connect " + path + ": " + std::strerror(err));
     }
     fd_ = fd;
+    closing_error_.clear();
     next_request_id_ = 1;
     events_.clear();
     return Result::success();
@@ -78,6 +79,7 @@ Result ControlClient::send_frame(std::span<const uint8_t> frame, int64_t deadlin
             continue;
         }
         if (errno == EINTR) continue;
+        if (errno == EPIPE || errno == ECONNRESET) return lost(closed_by_server());
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             return lost(std::string("send: ") + std::strerror(errno));
         pollfd p{fd_, POLLOUT, 0};
@@ -105,6 +107,10 @@ ControlClient::Wait ControlClient::receive(int64_t deadline_ms, Message* message
                                            "reply does not decode: " + decoded.error().message);
                 return Wait::failed;
             }
+            // An error answering no request says why the server is about to close (framing
+            // error, too many clients): kept for the message when the connection ends.
+            if (const auto* error = std::get_if<ErrorReply>(&decoded->body); error && decoded->request_id == 0)
+                closing_error_ = to_string(error->error);
             *message = std::move(*decoded);
             return Wait::message;
         }
@@ -120,15 +126,39 @@ ControlClient::Wait ControlClient::receive(int64_t deadline_ms, Message* message
         in_.resize(old_size + kReadChunk);
         const ssize_t n = ::recv(fd_, in_.data() + old_size, kReadChunk, MSG_DONTWAIT);
         in_.resize(old_size + static_cast<size_t>(std::max<ssize_t>(n, 0)));
-        if (n == 0) {
-            *failure = lost("connection closed by the server");
-            return Wait::failed;
-        }
-        if (n < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
-            *failure = lost(std::string("recv: ") + std::strerror(errno));
+        if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)) {
+            // A server that closes with our request unread resets the connection (ECONNRESET).
+            *failure = lost(n == 0 || errno == ECONNRESET ? closed_by_server()
+                                                           : std::string("recv: ") + std::strerror(errno));
             return Wait::failed;
         }
     }
+}
+
+std::string ControlClient::closed_by_server() {
+    // The server may have said why before closing (too many clients, framing error): look for
+    // an error answering no request among the bytes still unread.
+    for (;;) {
+        const size_t old_size = in_.size();
+        in_.resize(old_size + kReadChunk);
+        const ssize_t n = ::recv(fd_, in_.data() + old_size, kReadChunk, MSG_DONTWAIT);
+        in_.resize(old_size + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+        if (n <= 0) break;
+    }
+    for (;;) {
+        const FrameCheck check = check_frame(in_);
+        if (check.state != FrameCheck::State::complete) break;
+        auto decoded = decode(std::span<const uint8_t>(in_).first(check.length));
+        in_.erase(in_.begin(), in_.begin() + static_cast<ptrdiff_t>(check.length));
+        if (!decoded) continue;
+        if (const auto* error = std::get_if<ErrorReply>(&decoded->body); error && decoded->request_id == 0)
+            closing_error_ = to_string(error->error);
+        else if (const auto* event = std::get_if<EventPush>(&decoded->body))
+            queue_event(event->event);
+    }
+    std::string why = "connection closed by the server";
+    if (!closing_error_.empty()) why += " (" + closing_error_ + ")";
+    return why;
 }
 
 void ControlClient::queue_event(const Event& event) {

@@ -72,6 +72,7 @@ private:
     // Reads until one whole message is buffered; the message is left in *message.
     Wait receive(int64_t deadline_ms, Message* message, Result* failure);
     Result lost(std::string why);
+    std::string closed_by_server();
     void queue_event(const Event& event);
     // The reply as the body type a request expects, or the status of an error reply.
     template <class Body>
@@ -84,6 +85,7 @@ private:
     std::vector<uint8_t> in_;
     std::deque<Event> events_;
     size_t events_dropped_ = 0;
+    std::string closing_error_;  // an unsolicited error from the server, for the close message
     HelloReply server_;
 };
 

@@ -213,8 +213,11 @@ void ControlServer::accept_clients() {
         if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) != 0) cred.pid = 0;
         if (client_count() >= options_.max_clients) {
             ++stats_.clients_refused;
-            log("refused client pid " + std::to_string(cred.pid) + ": already " +
-                std::to_string(options_.max_clients) + " clients");
+            const std::string why = "already " + std::to_string(options_.max_clients) + " clients";
+            log("refused client pid " + std::to_string(cred.pid) + ": " + why);
+            // Tell the client why before closing; it has not read anything yet, so this fits.
+            const auto frame = encode(Message{0, ErrorReply{Result::failure(ResultCode::no_space, why)}});
+            (void)!::send(fd, frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
             ::close(fd);
             continue;
         }

@@ -58,8 +58,22 @@ inline bool is_unicast_ip(const net::IpAddr& ip) {
 inline net::IpAddr solicited_node_address(const net::IpAddr& target) {
     net::IpAddr a;
     a.family = net::Family::ipv6;
-    a.bytes = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff,
-               target.bytes[13], target.bytes[14], target.bytes[15]};
+    a.bytes = {0xff,
+               0x02,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0x01,
+               0xff,
+               target.bytes[13],
+               target.bytes[14],
+               target.bytes[15]};
     return a;
 }
 
@@ -81,8 +95,8 @@ inline net::IpAddr all_nodes_address() {
 inline net::MacAddr multicast_mac(const net::IpAddr& ip) {
     if (ip.is_v6())
         return net::MacAddr{{0x33, 0x33, ip.bytes[12], ip.bytes[13], ip.bytes[14], ip.bytes[15]}};
-    return net::MacAddr{{0x01, 0x00, 0x5e, static_cast<uint8_t>(ip.bytes[1] & 0x7f), ip.bytes[2],
-                         ip.bytes[3]}};
+    return net::MacAddr{
+        {0x01, 0x00, 0x5e, static_cast<uint8_t>(ip.bytes[1] & 0x7f), ip.bytes[2], ip.bytes[3]}};
 }
 
 }  // namespace msf::neigh

@@ -18,7 +18,8 @@ Parsed<ArpMessage> parse_arp(std::span<const uint8_t> bytes) {
     using P = Parsed<ArpMessage>;
     if (bytes.size() < kArpMessageLen) return P::malformed("ARP message shorter than 28 bytes");
     const uint8_t* p = bytes.data();
-    if (net::load_be16(p) != kHardwareEthernet) return P::ignored("ARP hardware type is not Ethernet");
+    if (net::load_be16(p) != kHardwareEthernet)
+        return P::ignored("ARP hardware type is not Ethernet");
     if (net::load_be16(p + 2) != kProtocolIpv4) return P::ignored("ARP protocol type is not IPv4");
     if (p[4] != 6 || p[5] != 4) return P::malformed("ARP address lengths are not 6 and 4");
     const uint16_t op = net::load_be16(p + 6);
@@ -31,7 +32,8 @@ Parsed<ArpMessage> parse_arp(std::span<const uint8_t> bytes) {
     m.sender_ip = net::IpAddr::v4(p + 14);
     std::memcpy(m.target_mac.bytes.data(), p + 18, 6);
     m.target_ip = net::IpAddr::v4(p + 24);
-    if (!is_unicast_mac(m.sender_mac)) return P::malformed("ARP sender hardware address is not unicast");
+    if (!is_unicast_mac(m.sender_mac))
+        return P::malformed("ARP sender hardware address is not unicast");
     // 0.0.0.0 is allowed: an RFC 5227 §2.1.1 probe.
     if (is_multicast_ip(m.sender_ip) || is_ipv4_limited_broadcast(m.sender_ip))
         return P::malformed("ARP sender protocol address is a group address");

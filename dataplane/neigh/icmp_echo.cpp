@@ -26,7 +26,8 @@ Parsed<std::span<const uint8_t>> parse_icmp6_echo_request(const net::IpAddr& src
     using P = Parsed<std::span<const uint8_t>>;
     if (message.empty()) return P::malformed("ICMPv6 message empty");
     if (message[0] != kIcmpv6EchoRequest) return P::ignored("ICMPv6 type is not echo request");
-    if (message.size() < kIcmpEchoHeaderLen) return P::malformed("ICMPv6 echo shorter than 8 bytes");
+    if (message.size() < kIcmpEchoHeaderLen)
+        return P::malformed("ICMPv6 echo shorter than 8 bytes");
     if (message[1] != 0) return P::malformed("ICMPv6 echo code is not 0");
     if (!icmpv6_checksum_ok(src, dst, message)) return P::malformed("ICMPv6 checksum wrong");
     return P::of(message);
@@ -44,7 +45,8 @@ void write_icmp6_echo_reply(uint8_t* out, const net::IpAddr& src, const net::IpA
     std::memmove(out, request.data(), request.size());
     out[0] = kIcmpv6EchoReply;
     net::store_be16(out + 2, 0);
-    net::store_be16(out + 2, icmpv6_checksum(src, dst, std::span<const uint8_t>(out, request.size())));
+    net::store_be16(out + 2,
+                    icmpv6_checksum(src, dst, std::span<const uint8_t>(out, request.size())));
 }
 
 }  // namespace msf::neigh

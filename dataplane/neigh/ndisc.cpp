@@ -44,7 +44,8 @@ Parsed<LinkAddrOptions> parse_options(std::span<const uint8_t> options) {
         if (len == 0) return P::malformed("ND option with length 0");
         if (len > options.size() - pos) return P::malformed("ND option runs past the message");
         if (type == kOptionSourceLinkAddr || type == kOptionTargetLinkAddr) {
-            if (len != kLinkLayerOptionLen) return P::malformed("ND link-layer address option is not 8 bytes");
+            if (len != kLinkLayerOptionLen)
+                return P::malformed("ND link-layer address option is not 8 bytes");
             net::MacAddr mac;
             std::memcpy(mac.bytes.data(), &options[pos + 2], 6);
             auto& slot = type == kOptionSourceLinkAddr ? out.source : out.target;
@@ -84,14 +85,15 @@ uint16_t icmpv6_checksum(const net::IpAddr& src, const net::IpAddr& dst,
                          std::span<const uint8_t> message) {
     net::ChecksumSum sum = pseudo_header_sum(src, dst, message.size());
     sum = net::checksum_add(sum, message.data(), message.size());
-    sum = net::checksum_add_word(sum, static_cast<uint16_t>(~net::load_be16(&message[2])));  // drop the field
+    sum = net::checksum_add_word(
+        sum, static_cast<uint16_t>(~net::load_be16(&message[2])));  // drop the field
     return static_cast<uint16_t>(~net::checksum_fold(sum));
 }
 
 bool icmpv6_checksum_ok(const net::IpAddr& src, const net::IpAddr& dst,
                         std::span<const uint8_t> message) {
-    const net::ChecksumSum sum =
-        net::checksum_add(pseudo_header_sum(src, dst, message.size()), message.data(), message.size());
+    const net::ChecksumSum sum = net::checksum_add(pseudo_header_sum(src, dst, message.size()),
+                                                   message.data(), message.size());
     return net::checksum_fold(sum) == 0xffff;
 }
 

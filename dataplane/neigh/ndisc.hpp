@@ -41,7 +41,7 @@ struct NeighborAdvertisement {
     net::IpAddr target;
     bool router = false;
     bool solicited = false;
-    bool override_entry = false;  // the O flag
+    bool override_entry = false;                   // the O flag
     std::optional<net::MacAddr> target_link_addr;  // option type 2
 };
 

@@ -16,7 +16,7 @@ namespace msf::neigh {
 
 namespace {
 
-constexpr uint8_t kReplyTtl = 64;  // RFC 1700 / IANA default TTL and hop limit for our replies
+constexpr uint8_t kReplyTtl = 64;  // TTL and hop limit of echo replies: IANA's recommended default
 constexpr uint16_t kIpv4DontFragment = 0x4000;
 
 size_t side_index(api::Side side) { return static_cast<size_t>(side); }
@@ -31,10 +31,8 @@ Verdict verdict_of(net::FrameError e) {
         case net::FrameError::vlan_stacked:
         case net::FrameError::ip_options:
         case net::FrameError::fragment:
-        case net::FrameError::ipv6_extension:
-            return Verdict::ignored;
-        default:
-            return Verdict::malformed;
+        case net::FrameError::ipv6_extension: return Verdict::ignored;
+        default: return Verdict::malformed;
     }
 }
 
@@ -46,42 +44,58 @@ net::MacAddr mac_at(const uint8_t* p) {
 
 void validate_side(const SideConfig& c, size_t index, size_t capacity) {
     const std::string where = "neighbours: " + side_name(index) + " side: ";
-    if (!is_unicast_mac(c.mac)) throw std::invalid_argument(where + "mac " + c.mac.to_string() + " is not a unicast address");
+    if (!is_unicast_mac(c.mac))
+        throw std::invalid_argument(where + "mac " + c.mac.to_string() +
+                                    " is not a unicast address");
     for (size_t i = 0; i < c.addresses.size(); ++i) {
         const net::IpAddr& a = c.addresses[i];
-        if (!is_unicast_ip(a)) throw std::invalid_argument(where + "address " + a.to_string() + " is not a unicast address");
-        if (std::find(c.addresses.begin(), c.addresses.begin() + static_cast<std::ptrdiff_t>(i), a) !=
-            c.addresses.begin() + static_cast<std::ptrdiff_t>(i))
+        if (!is_unicast_ip(a))
+            throw std::invalid_argument(where + "address " + a.to_string() +
+                                        " is not a unicast address");
+        if (std::find(c.addresses.begin(), c.addresses.begin() + static_cast<std::ptrdiff_t>(i),
+                      a) != c.addresses.begin() + static_cast<std::ptrdiff_t>(i))
             throw std::invalid_argument(where + "address " + a.to_string() + " is listed twice");
     }
     const auto has_family = [&](net::Family f) {
-        return std::any_of(c.addresses.begin(), c.addresses.end(), [f](const net::IpAddr& a) { return a.family == f; });
+        return std::any_of(c.addresses.begin(), c.addresses.end(),
+                           [f](const net::IpAddr& a) { return a.family == f; });
     };
     if (c.gateway4) {
         if (!c.gateway4->is_v4() || !is_unicast_ip(*c.gateway4))
-            throw std::invalid_argument(where + "gateway4 " + c.gateway4->to_string() + " is not a unicast IPv4 address");
-        if (!has_family(net::Family::ipv4)) throw std::invalid_argument(where + "gateway4 is set but the side has no IPv4 address");
+            throw std::invalid_argument(where + "gateway4 " + c.gateway4->to_string() +
+                                        " is not a unicast IPv4 address");
+        if (!has_family(net::Family::ipv4))
+            throw std::invalid_argument(where + "gateway4 is set but the side has no IPv4 address");
     }
     if (c.gateway6) {
         if (!c.gateway6->is_v6() || !is_unicast_ip(*c.gateway6))
-            throw std::invalid_argument(where + "gateway6 " + c.gateway6->to_string() + " is not a unicast IPv6 address");
-        if (!has_family(net::Family::ipv6)) throw std::invalid_argument(where + "gateway6 is set but the side has no IPv6 address");
+            throw std::invalid_argument(where + "gateway6 " + c.gateway6->to_string() +
+                                        " is not a unicast IPv6 address");
+        if (!has_family(net::Family::ipv6))
+            throw std::invalid_argument(where + "gateway6 is set but the side has no IPv6 address");
     }
     // IEEE 802.1Q: VID 0 means "priority only" and 4095 is reserved.
     const uint16_t vid = c.vlan_tci & 0x0fff;
-    if (c.has_vlan && (vid == 0 || vid == 0x0fff)) throw std::invalid_argument(where + "vlan id must be 1..4094");
-    if (!c.has_vlan && c.vlan_tci != 0) throw std::invalid_argument(where + "vlan_tci is set but has_vlan is not");
+    if (c.has_vlan && (vid == 0 || vid == 0x0fff))
+        throw std::invalid_argument(where + "vlan id must be 1..4094");
+    if (!c.has_vlan && c.vlan_tci != 0)
+        throw std::invalid_argument(where + "vlan_tci is set but has_vlan is not");
     if (c.static_entries.size() > capacity)
         throw std::invalid_argument(where + "more static neighbours than the cache capacity");
     for (const StaticNeighbour& n : c.static_entries) {
-        if (!is_unicast_ip(n.ip)) throw std::invalid_argument(where + "static neighbour " + n.ip.to_string() + " is not a unicast address");
-        if (!is_unicast_mac(n.mac)) throw std::invalid_argument(where + "static neighbour " + n.ip.to_string() + " has a non-unicast mac");
+        if (!is_unicast_ip(n.ip))
+            throw std::invalid_argument(where + "static neighbour " + n.ip.to_string() +
+                                        " is not a unicast address");
+        if (!is_unicast_mac(n.mac))
+            throw std::invalid_argument(where + "static neighbour " + n.ip.to_string() +
+                                        " has a non-unicast mac");
     }
 }
 
 }  // namespace
 
-NeighbourService::NeighbourService(NeighbourConfig config) : requests_(config.request_queue_capacity) {
+NeighbourService::NeighbourService(NeighbourConfig config)
+    : requests_(config.request_queue_capacity) {
     for (size_t i = 0; i < 2; ++i) {
         validate_side(config.sides[i], i, config.cache_capacity);
         SideState& s = sides_[i];
@@ -90,7 +104,8 @@ NeighbourService::NeighbourService(NeighbourConfig config) : requests_(config.re
         for (const StaticNeighbour& n : s.config.static_entries) s.table->add_static(n.ip, n.mac);
         for (const net::IpAddr& a : s.config.addresses) {
             if (a.is_v4() && !s.source4) s.source4 = a;
-            if (a.is_v6() && is_ipv6_link_local(a) && !s.source6_link_local) s.source6_link_local = a;
+            if (a.is_v6() && is_ipv6_link_local(a) && !s.source6_link_local)
+                s.source6_link_local = a;
             if (a.is_v6() && !is_ipv6_link_local(a) && !s.source6) s.source6 = a;
         }
         if (!s.source6) s.source6 = s.source6_link_local;
@@ -142,20 +157,28 @@ std::string_view NeighbourService::last_drop_reason(api::Side side) const {
     return sides_[side_index(side) & 1].last_drop_reason;
 }
 
-const NeighbourTable& NeighbourService::table(api::Side side) const { return *sides_[side_index(side) & 1].table; }
-const SideConfig& NeighbourService::config(api::Side side) const { return sides_[side_index(side) & 1].config; }
+const NeighbourTable& NeighbourService::table(api::Side side) const {
+    return *sides_[side_index(side) & 1].table;
+}
+const SideConfig& NeighbourService::config(api::Side side) const {
+    return sides_[side_index(side) & 1].config;
+}
 
 void NeighbourService::drop(SideState& s, Verdict verdict, std::string_view reason) {
-    if (verdict == Verdict::malformed) ++s.counters.malformed;
-    else ++s.counters.ignored;
+    if (verdict == Verdict::malformed)
+        ++s.counters.malformed;
+    else
+        ++s.counters.ignored;
     s.last_drop_reason = reason;
 }
 
 bool NeighbourService::is_ours(const SideState& s, const net::IpAddr& ip) const {
-    return std::find(s.config.addresses.begin(), s.config.addresses.end(), ip) != s.config.addresses.end();
+    return std::find(s.config.addresses.begin(), s.config.addresses.end(), ip) !=
+           s.config.addresses.end();
 }
 
-size_t NeighbourService::write_ethernet(const SideState& s, const net::MacAddr& dst, uint16_t ether_type) {
+size_t NeighbourService::write_ethernet(const SideState& s, const net::MacAddr& dst,
+                                        uint16_t ether_type) {
     uint8_t* p = tx_.data();
     std::memcpy(p, dst.bytes.data(), 6);
     std::memcpy(p + 6, s.config.mac.bytes.data(), 6);
@@ -177,9 +200,10 @@ void NeighbourService::emit(api::Side side, size_t len, FrameSink& out) {
     out.send(side, std::span<const uint8_t>(tx_.data(), len));
 }
 
-bool NeighbourService::learn(SideState& s, const net::IpAddr& ip, const net::MacAddr& mac, bool confirmed,
-                             uint64_t now_ms) {
-    const auto previous = confirmed ? s.table->confirm(ip, mac, now_ms) : s.table->mark_stale(ip, mac, now_ms);
+bool NeighbourService::learn(SideState& s, const net::IpAddr& ip, const net::MacAddr& mac,
+                             bool confirmed, uint64_t now_ms) {
+    const auto previous =
+        confirmed ? s.table->confirm(ip, mac, now_ms) : s.table->mark_stale(ip, mac, now_ms);
     if (!previous) return false;
     ++s.counters.cache_updates;
     if (*previous == NeighbourState::incomplete || *previous == NeighbourState::failed)
@@ -191,18 +215,21 @@ void NeighbourService::handle_frame(api::Side side, std::span<const uint8_t> fra
                                     uint64_t now_ms) {
     if (!valid_side(side)) return;
     SideState& s = sides_[side_index(side)];
-    if (frame.size() > kMaxFrameLen) return drop(s, Verdict::ignored, "frame longer than 9216 bytes");
+    if (frame.size() > kMaxFrameLen)
+        return drop(s, Verdict::ignored, "frame longer than 9216 bytes");
     net::ParsedFrame pf;
     // The UDP checksum is not ours to judge: UDP frames are ignored here anyway.
     const net::FrameError error =
         net::parse_frame(frame.data(), static_cast<uint32_t>(frame.size()), {true, false}, pf);
-    if (error != net::FrameError::none) return drop(s, verdict_of(error), net::frame_error_name(error));
+    if (error != net::FrameError::none)
+        return drop(s, verdict_of(error), net::frame_error_name(error));
 
     if (pf.has_vlan != s.config.has_vlan ||
         (pf.has_vlan && (pf.vlan_tci & 0x0fff) != (s.config.vlan_tci & 0x0fff)))
         return drop(s, Verdict::ignored, "VLAN tag does not match the side");
     const net::MacAddr src_mac = mac_at(frame.data() + 6);
-    if (!is_unicast_mac(src_mac)) return drop(s, Verdict::malformed, "Ethernet source is not a unicast address");
+    if (!is_unicast_mac(src_mac))
+        return drop(s, Verdict::malformed, "Ethernet source is not a unicast address");
     if (src_mac == s.config.mac) return drop(s, Verdict::ignored, "frame from our own MAC");
 
     switch (pf.kind) {
@@ -228,27 +255,33 @@ void NeighbourService::handle_arp(SideState& s, api::Side side, const net::Parse
     }
     // RFC 826 "merge": a sender we hold an entry for is recorded; one we do not know is not
     // added, so hosts on the link cannot fill or churn the cache. 0.0.0.0 is an RFC 5227 probe.
-    const bool learned = !is_unspecified_ip(m.sender_ip) && learn(s, m.sender_ip, m.sender_mac, true, now_ms);
+    const bool learned =
+        !is_unspecified_ip(m.sender_ip) && learn(s, m.sender_ip, m.sender_mac, true, now_ms);
 
     if (m.op == ArpOp::request && is_ours(s, m.target_ip)) {
         size_t len = write_ethernet(s, m.sender_mac, net::kEtherTypeArp);
-        write_arp(tx_.data() + len, ArpMessage{ArpOp::reply, s.config.mac, m.target_ip, m.sender_mac, m.sender_ip});
+        write_arp(tx_.data() + len,
+                  ArpMessage{ArpOp::reply, s.config.mac, m.target_ip, m.sender_mac, m.sender_ip});
         len += kArpMessageLen;
         ++s.counters.arp_requests_answered;
         return emit(side, len, out);
     }
     if (!learned)
-        drop(s, Verdict::ignored, m.op == ArpOp::request ? "ARP request for an address not ours"
-                                                         : "ARP reply from a host we are not resolving");
+        drop(s, Verdict::ignored,
+             m.op == ArpOp::request ? "ARP request for an address not ours"
+                                    : "ARP reply from a host we are not resolving");
 }
 
 void NeighbourService::handle_icmp4(SideState& s, api::Side side, const net::ParsedFrame& pf,
                                     std::span<const uint8_t> frame, FrameSink& out) {
     const net::IpAddr src = pf.src_addr(), dst = pf.dst_addr();
     if (!is_ours(s, dst)) return drop(s, Verdict::ignored, "ICMP to an address not ours");
-    if (mac_at(frame.data()) != s.config.mac) return drop(s, Verdict::ignored, "ICMP to our address but not our MAC");
-    if (!is_unicast_ip(src) || is_ours(s, src)) return drop(s, Verdict::ignored, "ICMP from a source we do not answer");
-    const auto echo = parse_icmp4_echo_request(frame.subspan(pf.l4_offset, pf.l3_len - net::kIpv4HeaderLen));
+    if (mac_at(frame.data()) != s.config.mac)
+        return drop(s, Verdict::ignored, "ICMP to our address but not our MAC");
+    if (!is_unicast_ip(src) || is_ours(s, src))
+        return drop(s, Verdict::ignored, "ICMP from a source we do not answer");
+    const auto echo =
+        parse_icmp4_echo_request(frame.subspan(pf.l4_offset, pf.l3_len - net::kIpv4HeaderLen));
     if (!echo.ok()) return drop(s, echo.verdict, echo.reason);
     const std::span<const uint8_t> request = echo.value;
 
@@ -257,7 +290,7 @@ void NeighbourService::handle_icmp4(SideState& s, api::Side side, const net::Par
     uint8_t* ip = tx_.data() + len;
     const auto total_len = static_cast<uint16_t>(net::kIpv4HeaderLen + request.size());
     ip[0] = 0x45;
-    ip[1] = pf.tos;
+    ip[1] = pf.tos & 0xfc;  // the request's DSCP, ECN bits clear (RFC 3168 §5)
     net::store_be16(ip + 2, total_len);
     std::memcpy(ip + 4, frame.data() + pf.l3_offset + 4, 2);  // identification of the request
     // RFC 6864 §4.1: with DF set the datagram is atomic and its identification carries no meaning.
@@ -277,8 +310,8 @@ void NeighbourService::handle_icmp4(SideState& s, api::Side side, const net::Par
 namespace {
 
 // RFC 8200 §3 header with traffic class and flow label 0.
-void write_ipv6_header(uint8_t* ip, const net::IpAddr& src, const net::IpAddr& dst, size_t payload_len,
-                       uint8_t hop_limit) {
+void write_ipv6_header(uint8_t* ip, const net::IpAddr& src, const net::IpAddr& dst,
+                       size_t payload_len, uint8_t hop_limit) {
     net::store_be32(ip, 0x60000000u);
     net::store_be16(ip + 4, static_cast<uint16_t>(payload_len));
     ip[6] = net::kIpProtoIcmpv6;
@@ -290,26 +323,29 @@ void write_ipv6_header(uint8_t* ip, const net::IpAddr& src, const net::IpAddr& d
 }  // namespace
 
 void NeighbourService::handle_icmp6(SideState& s, api::Side side, const net::ParsedFrame& pf,
-                                    std::span<const uint8_t> frame, FrameSink& out, uint64_t now_ms) {
+                                    std::span<const uint8_t> frame, FrameSink& out,
+                                    uint64_t now_ms) {
     const net::IpAddr src = pf.src_addr(), dst = pf.dst_addr();
     // RFC 4291 §2.7: a multicast address is never a source.
-    if (is_multicast_ip(src)) return drop(s, Verdict::malformed, "IPv6 source is a multicast address");
-    const std::span<const uint8_t> message = frame.subspan(pf.l4_offset, pf.l3_len - net::kIpv6HeaderLen);
+    if (is_multicast_ip(src))
+        return drop(s, Verdict::malformed, "IPv6 source is a multicast address");
+    const std::span<const uint8_t> message =
+        frame.subspan(pf.l4_offset, pf.l3_len - net::kIpv6HeaderLen);
     switch (message[0]) {  // frame.hpp guarantees at least 8 bytes of ICMPv6
         case kIcmpv6NeighborSolicitation:
             return handle_solicitation(s, side, pf, frame, message, out, now_ms);
         case kIcmpv6NeighborAdvertisement:
             return handle_advertisement(s, pf, frame, message, now_ms);
-        case kIcmpv6EchoRequest:
-            break;
-        default:
-            return drop(s, Verdict::ignored, "ICMPv6 type not handled");
+        case kIcmpv6EchoRequest: break;
+        default: return drop(s, Verdict::ignored, "ICMPv6 type not handled");
     }
     // RFC 4443 §4.2 lets a node answer echo requests sent to a group; we do not, so a spoofed
     // source cannot make the gateway reflect one frame many times.
     if (!is_ours(s, dst)) return drop(s, Verdict::ignored, "ICMPv6 echo to an address not ours");
-    if (mac_at(frame.data()) != s.config.mac) return drop(s, Verdict::ignored, "ICMPv6 echo to our address but not our MAC");
-    if (!is_unicast_ip(src)) return drop(s, Verdict::ignored, "ICMPv6 echo from a source we do not answer");
+    if (mac_at(frame.data()) != s.config.mac)
+        return drop(s, Verdict::ignored, "ICMPv6 echo to our address but not our MAC");
+    if (!is_unicast_ip(src))
+        return drop(s, Verdict::ignored, "ICMPv6 echo from a source we do not answer");
     const auto echo = parse_icmp6_echo_request(src, dst, message);
     if (!echo.ok()) return drop(s, echo.verdict, echo.reason);
 
@@ -323,19 +359,22 @@ void NeighbourService::handle_icmp6(SideState& s, api::Side side, const net::Par
 }
 
 void NeighbourService::handle_solicitation(SideState& s, api::Side side, const net::ParsedFrame& pf,
-                                           std::span<const uint8_t> frame, std::span<const uint8_t> message,
-                                           FrameSink& out, uint64_t now_ms) {
+                                           std::span<const uint8_t> frame,
+                                           std::span<const uint8_t> message, FrameSink& out,
+                                           uint64_t now_ms) {
     const net::IpAddr src = pf.src_addr(), dst = pf.dst_addr();
     const auto parsed = parse_neighbor_solicitation(Ipv6Envelope{src, dst, pf.ttl}, message);
     if (!parsed.ok()) return drop(s, parsed.verdict, parsed.reason);
     const NeighborSolicitation& ns = parsed.value;
     if (!is_ours(s, ns.target)) return drop(s, Verdict::ignored, "NS for an address not ours");
     if (dst != ns.target && dst != solicited_node_address(ns.target))
-        return drop(s, Verdict::ignored, "NS sent neither to the target nor to its solicited-node address");
+        return drop(s, Verdict::ignored,
+                    "NS sent neither to the target nor to its solicited-node address");
     // RFC 2464 §7: the Ethernet destination of an IPv6 multicast packet is derived from it.
     const net::MacAddr dst_mac = mac_at(frame.data());
     if (dst_mac != (is_multicast_ip(dst) ? multicast_mac(dst) : s.config.mac))
-        return drop(s, Verdict::ignored, "NS Ethernet destination does not match its IPv6 destination");
+        return drop(s, Verdict::ignored,
+                    "NS Ethernet destination does not match its IPv6 destination");
 
     NeighborAdvertisement na;
     na.target = ns.target;
@@ -371,25 +410,28 @@ void NeighbourService::handle_solicitation(SideState& s, api::Side side, const n
 }
 
 void NeighbourService::handle_advertisement(SideState& s, const net::ParsedFrame& pf,
-                                            std::span<const uint8_t> frame, std::span<const uint8_t> message,
-                                            uint64_t now_ms) {
+                                            std::span<const uint8_t> frame,
+                                            std::span<const uint8_t> message, uint64_t now_ms) {
     const net::IpAddr src = pf.src_addr(), dst = pf.dst_addr();
     const auto parsed = parse_neighbor_advertisement(Ipv6Envelope{src, dst, pf.ttl}, message);
     if (!parsed.ok()) return drop(s, parsed.verdict, parsed.reason);
     const NeighborAdvertisement& na = parsed.value;
     const net::MacAddr dst_mac = mac_at(frame.data());
     if (dst_mac != (is_multicast_ip(dst) ? multicast_mac(dst) : s.config.mac))
-        return drop(s, Verdict::ignored, "NA Ethernet destination does not match its IPv6 destination");
+        return drop(s, Verdict::ignored,
+                    "NA Ethernet destination does not match its IPv6 destination");
     if (is_ours(s, na.target)) {
         if (na.target_link_addr != s.config.mac) ++s.counters.address_conflicts;
         return drop(s, Verdict::ignored, "NA for one of our addresses");
     }
     const auto held = s.table->entry(na.target);
-    if (!held || held->is_static) return drop(s, Verdict::ignored, "NA for a host we are not resolving");
+    if (!held || held->is_static)
+        return drop(s, Verdict::ignored, "NA for a host we are not resolving");
 
     // RFC 4861 §7.2.5.
     if (held->state == NeighbourState::incomplete || held->state == NeighbourState::failed) {
-        if (!na.target_link_addr) return drop(s, Verdict::ignored, "NA without target link-layer address");
+        if (!na.target_link_addr)
+            return drop(s, Verdict::ignored, "NA without target link-layer address");
         learn(s, na.target, *na.target_link_addr, na.solicited, now_ms);
         return;
     }
@@ -403,9 +445,12 @@ void NeighbourService::handle_advertisement(SideState& s, const net::ParsedFrame
         return drop(s, Verdict::ignored, "NA without O flag for another link-layer address");
     }
     const net::MacAddr mac = na.target_link_addr.value_or(held->mac);
-    if (na.solicited) learn(s, na.target, mac, true, now_ms);
-    else if (differs) learn(s, na.target, mac, false, now_ms);
-    else drop(s, Verdict::ignored, "unsolicited NA repeating what we hold");
+    if (na.solicited)
+        learn(s, na.target, mac, true, now_ms);
+    else if (differs)
+        learn(s, na.target, mac, false, now_ms);
+    else
+        drop(s, Verdict::ignored, "unsolicited NA repeating what we hold");
 }
 
 void NeighbourService::send_request(SideState& s, api::Side side, const net::IpAddr& target,
@@ -414,7 +459,8 @@ void NeighbourService::send_request(SideState& s, api::Side side, const net::IpA
         // Without an IPv4 address of our own there is nothing to ask with; the entry fails.
         if (!s.source4) return;
         size_t len = write_ethernet(s, unicast_to.value_or(kBroadcastMac), net::kEtherTypeArp);
-        write_arp(tx_.data() + len, ArpMessage{ArpOp::request, s.config.mac, *s.source4, net::MacAddr{}, target});
+        write_arp(tx_.data() + len,
+                  ArpMessage{ArpOp::request, s.config.mac, *s.source4, net::MacAddr{}, target});
         len += kArpMessageLen;
         ++s.counters.arp_requests_sent;
         return emit(side, len, out);
@@ -451,7 +497,9 @@ void NeighbourService::tick(uint64_t now_ms, FrameSink& out) {
         s.table->advance(now_ms, events_);
         for (const TimerEvent& event : events_) {
             switch (event.kind) {
-                case TimerEvent::Kind::probe: send_request(s, side, event.ip, event.unicast_to, out); break;
+                case TimerEvent::Kind::probe:
+                    send_request(s, side, event.ip, event.unicast_to, out);
+                    break;
                 case TimerEvent::Kind::resolution_failed: ++s.counters.resolutions_failed; break;
                 case TimerEvent::Kind::refresh_failed: ++s.counters.refreshes_failed; break;
                 case TimerEvent::Kind::aged_out: ++s.counters.aged_out; break;

@@ -45,14 +45,14 @@ struct SideConfig {
     std::optional<net::IpAddr> gateway4;  // next hop for IPv4; unset: destinations are on the link
     std::optional<net::IpAddr> gateway6;  // next hop for IPv6 (link-local destinations excepted)
     bool has_vlan = false;
-    uint16_t vlan_tci = 0;                // PCP, DEI and VID as on the wire; sent on every frame
+    uint16_t vlan_tci = 0;  // PCP, DEI and VID as on the wire; sent on every frame
     std::vector<StaticNeighbour> static_entries;
 };
 
 struct NeighbourConfig {
-    std::array<SideConfig, 2> sides;      // indexed by api::Side
-    size_t cache_capacity = 4096;         // entries per side, static ones included
-    size_t request_queue_capacity = 1024; // resolution requests from workers waiting for tick()
+    std::array<SideConfig, 2> sides;       // indexed by api::Side
+    size_t cache_capacity = 4096;          // entries per side, static ones included
+    size_t request_queue_capacity = 1024;  // resolution requests from workers waiting for tick()
     NeighbourTimers timers;
 };
 
@@ -64,10 +64,10 @@ struct NeighbourCounters {
     uint64_t echo6_answered = 0;
     uint64_t arp_requests_sent = 0;
     uint64_t ns_sent = 0;
-    uint64_t cache_updates = 0;          // an ARP, NS or NA that changed or confirmed an entry
-    uint64_t address_conflicts = 0;      // another host claims one of our addresses
-    uint64_t malformed = 0;              // frames that break a protocol rule
-    uint64_t ignored = 0;                // well-formed frames that are not ours to answer
+    uint64_t cache_updates = 0;      // an ARP, NS or NA that changed or confirmed an entry
+    uint64_t address_conflicts = 0;  // another host claims one of our addresses
+    uint64_t malformed = 0;          // frames that break a protocol rule
+    uint64_t ignored = 0;            // well-formed frames that are not ours to answer
     uint64_t resolutions_started = 0;
     uint64_t resolutions_completed = 0;  // an incomplete (or failed) entry got its answer
     uint64_t resolutions_failed = 0;     // no answer to max_probes requests
@@ -95,7 +95,8 @@ public:
 
     // One received frame (FCS stripped) of `side`: answered through `out`, learned from, or
     // counted as malformed or ignored.
-    void handle_frame(api::Side side, std::span<const uint8_t> frame, FrameSink& out, uint64_t now_ms);
+    void handle_frame(api::Side side, std::span<const uint8_t> frame, FrameSink& out,
+                      uint64_t now_ms);
     // Starts the resolutions workers asked for, sends requests and retries that are due, ages
     // entries. Call it every few milliseconds; now_ms is a monotonic clock.
     void tick(uint64_t now_ms, FrameSink& out);
@@ -127,25 +128,27 @@ private:
         NeighbourCounters counters;
         std::atomic<uint64_t> requests_dropped{0};
         std::string_view last_drop_reason;
-        std::optional<net::IpAddr> source4;            // ARP sender address
-        std::optional<net::IpAddr> source6_link_local; // NS source toward link-local targets
-        std::optional<net::IpAddr> source6;            // NS source toward other targets
+        std::optional<net::IpAddr> source4;             // ARP sender address
+        std::optional<net::IpAddr> source6_link_local;  // NS source toward link-local targets
+        std::optional<net::IpAddr> source6;             // NS source toward other targets
     };
 
     void drop(SideState& s, Verdict verdict, std::string_view reason);
     bool is_ours(const SideState& s, const net::IpAddr& ip) const;
-    void handle_arp(SideState& s, api::Side side, const net::ParsedFrame& pf, std::span<const uint8_t> frame,
-                    FrameSink& out, uint64_t now_ms);
-    void handle_icmp4(SideState& s, api::Side side, const net::ParsedFrame& pf, std::span<const uint8_t> frame,
-                      FrameSink& out);
-    void handle_icmp6(SideState& s, api::Side side, const net::ParsedFrame& pf, std::span<const uint8_t> frame,
-                      FrameSink& out, uint64_t now_ms);
+    void handle_arp(SideState& s, api::Side side, const net::ParsedFrame& pf,
+                    std::span<const uint8_t> frame, FrameSink& out, uint64_t now_ms);
+    void handle_icmp4(SideState& s, api::Side side, const net::ParsedFrame& pf,
+                      std::span<const uint8_t> frame, FrameSink& out);
+    void handle_icmp6(SideState& s, api::Side side, const net::ParsedFrame& pf,
+                      std::span<const uint8_t> frame, FrameSink& out, uint64_t now_ms);
     void handle_solicitation(SideState& s, api::Side side, const net::ParsedFrame& pf,
                              std::span<const uint8_t> frame, std::span<const uint8_t> message,
                              FrameSink& out, uint64_t now_ms);
-    void handle_advertisement(SideState& s, const net::ParsedFrame& pf, std::span<const uint8_t> frame,
-                              std::span<const uint8_t> message, uint64_t now_ms);
-    bool learn(SideState& s, const net::IpAddr& ip, const net::MacAddr& mac, bool confirmed, uint64_t now_ms);
+    void handle_advertisement(SideState& s, const net::ParsedFrame& pf,
+                              std::span<const uint8_t> frame, std::span<const uint8_t> message,
+                              uint64_t now_ms);
+    bool learn(SideState& s, const net::IpAddr& ip, const net::MacAddr& mac, bool confirmed,
+               uint64_t now_ms);
     void send_request(SideState& s, api::Side side, const net::IpAddr& target,
                       const std::optional<net::MacAddr>& unicast_to, FrameSink& out);
     size_t write_ethernet(const SideState& s, const net::MacAddr& dst, uint16_t ether_type);
@@ -153,8 +156,8 @@ private:
 
     std::array<SideState, 2> sides_;
     BoundedMpscQueue<ResolutionRequest> requests_;
-    std::vector<TimerEvent> events_;                // reused by tick()
-    std::array<uint8_t, kMaxFrameLen> tx_{};        // the frame being built
+    std::vector<TimerEvent> events_;          // reused by tick()
+    std::array<uint8_t, kMaxFrameLen> tx_{};  // the frame being built
 };
 
 }  // namespace msf::neigh

@@ -62,10 +62,13 @@ std::string_view neighbour_state_name(NeighbourState state) {
 
 NeighbourTable::NeighbourTable(size_t capacity, NeighbourTimers timers) : timers_(timers) {
     if (capacity == 0 || capacity > kMaxCapacity)
-        throw std::invalid_argument("neighbour table capacity must be 1.." + std::to_string(kMaxCapacity));
-    if (timers.max_probes == 0) throw std::invalid_argument("neighbour timers: max_probes must be at least 1");
+        throw std::invalid_argument("neighbour table capacity must be 1.." +
+                                    std::to_string(kMaxCapacity));
+    if (timers.max_probes == 0)
+        throw std::invalid_argument("neighbour timers: max_probes must be at least 1");
     if (timers.retry_interval_ms == 0 || timers.reachable_ms == 0)
-        throw std::invalid_argument("neighbour timers: retry interval and reachable time must be non-zero");
+        throw std::invalid_argument(
+            "neighbour timers: retry interval and reachable time must be non-zero");
 
     // A random seed keeps hosts on the link from choosing addresses that collide in one cluster.
     std::random_device random;
@@ -185,17 +188,23 @@ void NeighbourTable::lru_push_back(uint32_t id) {
     Entry& e = entries_[id];
     e.lru_prev = lru_tail_;
     e.lru_next = kNone;
-    if (lru_tail_ != kNone) entries_[lru_tail_].lru_next = id;
-    else lru_head_ = id;
+    if (lru_tail_ != kNone)
+        entries_[lru_tail_].lru_next = id;
+    else
+        lru_head_ = id;
     lru_tail_ = id;
 }
 
 void NeighbourTable::lru_unlink(uint32_t id) {
     Entry& e = entries_[id];
-    if (e.lru_prev != kNone) entries_[e.lru_prev].lru_next = e.lru_next;
-    else lru_head_ = e.lru_next;
-    if (e.lru_next != kNone) entries_[e.lru_next].lru_prev = e.lru_prev;
-    else lru_tail_ = e.lru_prev;
+    if (e.lru_prev != kNone)
+        entries_[e.lru_prev].lru_next = e.lru_next;
+    else
+        lru_head_ = e.lru_next;
+    if (e.lru_next != kNone)
+        entries_[e.lru_next].lru_prev = e.lru_prev;
+    else
+        lru_tail_ = e.lru_prev;
     e.lru_prev = e.lru_next = kNone;
 }
 
@@ -233,7 +242,8 @@ void NeighbourTable::insert_slot(uint32_t id) {
 // every entry reachable.
 void NeighbourTable::erase(uint32_t id) {
     const auto step_done = [this] {
-        if (erase_step_observer_) [[unlikely]] erase_step_observer_();
+        if (erase_step_observer_) [[unlikely]]
+            erase_step_observer_();
     };
     Entry& e = entries_[id];
     size_t hole = e.slot;
@@ -250,7 +260,8 @@ void NeighbourTable::erase(uint32_t id) {
         slot_entry_[hole] = moving;
         entries_[moving].slot = static_cast<uint32_t>(hole);
         publish(moving, false);
-        slots_[hole].used.store(slots_[j].used.load(std::memory_order_relaxed), std::memory_order_relaxed);
+        slots_[hole].used.store(slots_[j].used.load(std::memory_order_relaxed),
+                                std::memory_order_relaxed);
         step_done();
         moves_.store(moves_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
         slot_entry_[j] = kNone;
@@ -272,7 +283,8 @@ void NeighbourTable::schedule(Entry& e, uint64_t deadline_ms) {
     next_due_ms_ = std::min(next_due_ms_, deadline_ms);
 }
 
-NeighbourTable::AddResult NeighbourTable::add_static(const net::IpAddr& ip, const net::MacAddr& mac) {
+NeighbourTable::AddResult NeighbourTable::add_static(const net::IpAddr& ip,
+                                                     const net::MacAddr& mac) {
     if (ip.empty() || mac.is_zero()) return AddResult::invalid;
     uint32_t id = find(ip);
     const bool existed = id != kNone;
@@ -285,8 +297,10 @@ NeighbourTable::AddResult NeighbourTable::add_static(const net::IpAddr& ip, cons
     Entry& e = entries_[id];
     e.view = NeighbourEntry{ip, mac, NeighbourState::reachable, true, 0, 0, false};
     e.deadline_ms = kNever;
-    if (existed) publish(id, false);
-    else insert_slot(id);
+    if (existed)
+        publish(id, false);
+    else
+        insert_slot(id);
     return existed ? AddResult::updated : AddResult::added;
 }
 
@@ -296,16 +310,16 @@ NeighbourTable::AddResult NeighbourTable::start_resolution(const net::IpAddr& ip
     const uint32_t id = allocate();
     if (id == kNone) return AddResult::full;
     Entry& e = entries_[id];
-    e.view = NeighbourEntry{ip, net::MacAddr{}, NeighbourState::incomplete, false, now_ms,
-                            timers_.max_probes, false};
+    e.view = NeighbourEntry{
+        ip, net::MacAddr{}, NeighbourState::incomplete, false, now_ms, timers_.max_probes, false};
     schedule(e, now_ms);
     lru_push_back(id);
     insert_slot(id);
     return AddResult::added;
 }
 
-std::optional<NeighbourState> NeighbourTable::confirm(const net::IpAddr& ip, const net::MacAddr& mac,
-                                                      uint64_t now_ms) {
+std::optional<NeighbourState> NeighbourTable::confirm(const net::IpAddr& ip,
+                                                      const net::MacAddr& mac, uint64_t now_ms) {
     const uint32_t id = find(ip);
     if (id == kNone || entries_[id].view.is_static) return std::nullopt;
     Entry& e = entries_[id];
@@ -323,8 +337,8 @@ std::optional<NeighbourState> NeighbourTable::confirm(const net::IpAddr& ip, con
     return previous;
 }
 
-std::optional<NeighbourState> NeighbourTable::mark_stale(const net::IpAddr& ip, const net::MacAddr& mac,
-                                                         uint64_t now_ms) {
+std::optional<NeighbourState> NeighbourTable::mark_stale(const net::IpAddr& ip,
+                                                         const net::MacAddr& mac, uint64_t now_ms) {
     const uint32_t id = find(ip);
     if (id == kNone || entries_[id].view.is_static) return std::nullopt;
     Entry& e = entries_[id];
@@ -369,9 +383,7 @@ void NeighbourTable::run_timers(uint32_t id, uint64_t now_ms, std::vector<TimerE
                 events.push_back({TimerEvent::Kind::resolution_failed, e.view.ip, std::nullopt});
             }
             return;
-        case NeighbourState::failed:
-            erase(id);
-            return;
+        case NeighbourState::failed: erase(id); return;
         case NeighbourState::reachable:
             e.view.state = NeighbourState::stale;
             e.state_since_ms = now_ms;

@@ -121,10 +121,12 @@ public:
     AddResult start_resolution(const net::IpAddr& ip, uint64_t now_ms);
     // An answer from `ip`: the dynamic entry becomes reachable with `mac`. Returns the state it
     // had, nullopt (and changes nothing) when there is no entry or it is static.
-    std::optional<NeighbourState> confirm(const net::IpAddr& ip, const net::MacAddr& mac, uint64_t now_ms);
+    std::optional<NeighbourState> confirm(const net::IpAddr& ip, const net::MacAddr& mac,
+                                          uint64_t now_ms);
     // Information that is not a confirmation (RFC 4861 §7.2.5: an unsolicited NA): the dynamic
     // entry becomes stale with `mac`. Returns the previous state as confirm() does.
-    std::optional<NeighbourState> mark_stale(const net::IpAddr& ip, const net::MacAddr& mac, uint64_t now_ms);
+    std::optional<NeighbourState> mark_stale(const net::IpAddr& ip, const net::MacAddr& mac,
+                                             uint64_t now_ms);
     bool remove(const net::IpAddr& ip);
 
     // Runs the timers due at now_ms: requests to send, entries to age, fail or remove. Appends
@@ -158,7 +160,7 @@ private:
         uint64_t deadline_ms = 0;     // next timer event of a dynamic entry
         uint64_t state_since_ms = 0;  // when it became stale
         uint32_t slot = 0;
-        uint32_t home = 0;            // the slot its hash points at
+        uint32_t home = 0;                                      // the slot its hash points at
         uint32_t lru_prev = UINT32_MAX, lru_next = UINT32_MAX;  // UINT32_MAX: none
     };
 

@@ -40,6 +40,13 @@ struct IpAddr {
     bool operator==(const IpAddr&) const = default;
 };
 
+// Compares an address with 4 or 16 network-order bytes; constant-size compares inline.
+inline bool same_ip(const IpAddr& a, Family family, const uint8_t* bytes) {
+    if (a.family != family) return false;
+    return family == Family::ipv4 ? std::memcmp(a.bytes.data(), bytes, 4) == 0
+                                  : std::memcmp(a.bytes.data(), bytes, 16) == 0;
+}
+
 struct Endpoint {
     IpAddr addr;
     uint16_t port = 0;  // host order

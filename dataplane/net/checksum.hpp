@@ -31,26 +31,42 @@ inline uint64_t memory_order(uint16_t host_value) {
 
 }  // namespace checksum_detail
 
-// Adds `len` bytes to `sum`. Words are taken in pairs of 16-bit lanes (32 bits at a time) into a
-// 64-bit accumulator: 2^16 = 1 mod 0xffff, so every lane folds the same way and no carry is lost
-// for any buffer under 16 GiB. `data` needs no alignment; an odd length pads with a zero byte
-// (RFC 1071 §4.1).
+// Adds `len` bytes to `sum`. Whole 64-bit words are added with end-around carry (x86-64: one
+// add-with-carry chain, as Linux's csum_partial does): 2^64 = 2^16 = 1 mod 0xffff, so every
+// lane folds the same way (RFC 1071 §2(C)). `data` needs no alignment; an odd length pads with a
+// zero byte (RFC 1071 §4.1).
 inline ChecksumSum checksum_add(ChecksumSum sum, const uint8_t* data, size_t len) {
     while (len >= 32) {
         uint64_t w[4];
         std::memcpy(w, data, sizeof(w));
-        sum += (w[0] & 0xffffffffu) + (w[0] >> 32) + (w[1] & 0xffffffffu) + (w[1] >> 32) +
-               (w[2] & 0xffffffffu) + (w[2] >> 32) + (w[3] & 0xffffffffu) + (w[3] >> 32);
+#if defined(__x86_64__)
+        __asm__("addq %1, %0\n\t"
+                "adcq %2, %0\n\t"
+                "adcq %3, %0\n\t"
+                "adcq %4, %0\n\t"
+                "adcq $0, %0"
+                : "+r"(sum)
+                : "r"(w[0]), "r"(w[1]), "r"(w[2]), "r"(w[3])
+                : "cc");
+#else
+        for (uint64_t x : w) {
+            sum += x;
+            sum += sum < x;  // end-around carry
+        }
+#endif
         data += 32;
         len -= 32;
     }
     while (len >= 8) {
         uint64_t w;
         std::memcpy(&w, data, sizeof(w));
-        sum += (w & 0xffffffffu) + (w >> 32);
+        sum += w;
+        sum += sum < w;  // end-around carry
         data += 8;
         len -= 8;
     }
+    // The 4-, 2- and 1-byte tails below add at most 2^32 + 2^16 + 2^16: keep room for them.
+    sum = (sum & 0xffffffffu) + (sum >> 32);
     if (len >= 4) {
         uint32_t w;
         std::memcpy(&w, data, sizeof(w));

@@ -75,9 +75,7 @@ public:
     Hit lookup(api::Side side, net::Family family, const uint8_t* dst_ip, uint16_t dst_port) const {
         const SideIndex& s = sides_[static_cast<int>(side)];
         for (size_t a = 0; a < s.addresses.size(); ++a) {
-            if (s.addresses[a].family != family) continue;
-            if (__builtin_memcmp(s.addresses[a].bytes.data(), dst_ip, family == net::Family::ipv4 ? 4 : 16) != 0)
-                continue;
+            if (!net::same_ip(s.addresses[a], family, dst_ip)) continue;
             const uint32_t entry = s.ports[a][dst_port].load(std::memory_order_acquire);
             if (entry == 0) return {};
             Session* session = slots_[(entry >> 1) - 1].load(std::memory_order_acquire);

@@ -111,8 +111,9 @@ bool Context::init(const Policy& policy, const SessionKeys& rtp, const SessionKe
     rtcp_.lifetime = policy.rtcp_lifetime;
 
     const SuiteInfo& info = suite_info(suite_);
+    std::memcpy(rtp_.salt, rtp.salt, info.salt_len);
+    std::memcpy(rtcp_.salt, rtcp.salt, info.salt_len);
     for (auto [keys, session] : {std::pair{&rtp_keys_, &rtp}, std::pair{&rtcp_keys_, &rtcp}}) {
-        std::memcpy(keys->salt, session->salt, info.salt_len);
         if (info.cipher == Cipher::aes_cm) {
             alignas(16) uint8_t dec_schedule[16 * 15];
             if (info.key_len == 16)
@@ -134,21 +135,9 @@ bool Context::init(const Policy& policy, const SessionKeys& rtp, const SessionKe
 Context::~Context() {
     OPENSSL_cleanse(&rtp_keys_, sizeof(rtp_keys_));
     OPENSSL_cleanse(&rtcp_keys_, sizeof(rtcp_keys_));
+    OPENSSL_cleanse(rtp_.salt, sizeof(rtp_.salt));
+    OPENSSL_cleanse(rtcp_.salt, sizeof(rtcp_.salt));
     OPENSSL_cleanse(mki_, sizeof(mki_));
-}
-
-// The HMAC-SHA1 job writes a 12-byte digest even for 4- and 10-byte tags (ipsec-mb 1.3 refuses
-// shorter outputs), so protect needs that much room after the MKI.
-static uint32_t hmac_room(const SuiteInfo& info, uint32_t tag_len) {
-    return info.cipher == Cipher::aes_cm ? std::max<uint32_t>(tag_len, 12) : tag_len;
-}
-
-uint32_t Context::rtp_tailroom() const {
-    return mki_len_ + hmac_room(info(), info().rtp_tag_len);
-}
-
-uint32_t Context::rtcp_tailroom() const {
-    return 4 + mki_len_ + hmac_room(info(), info().rtcp_tag_len);
 }
 
 }  // namespace msf::srtp

@@ -53,8 +53,19 @@ public:
 
     // Bytes protect needs past the end of an RTP or RTCP packet: MKI, tag, SRTCP index, and
     // the 12-byte HMAC-SHA1 output ipsec-mb writes even when the tag is shorter.
-    uint32_t rtp_tailroom() const;
-    uint32_t rtcp_tailroom() const;
+    uint32_t rtp_tailroom() const { return mki_len_ + hmac_room(info().rtp_tag_len); }
+    uint32_t rtcp_tailroom() const { return 4 + mki_len_ + hmac_room(info().rtcp_tag_len); }
+
+    // Starts fetching the cache lines one SRTP (or SRTCP) packet of this context will read,
+    // so a burst over many sessions overlaps its memory misses.
+    void prefetch(bool rtcp) const {
+        const Stream& s = rtcp ? rtcp_ : rtp_;
+        const Keys& k = rtcp ? rtcp_keys_ : rtp_keys_;
+        __builtin_prefetch(this);
+        __builtin_prefetch(&s.window);
+        const auto* key_lines = reinterpret_cast<const uint8_t*>(&k);
+        for (int line = 0; line < 4; ++line) __builtin_prefetch(key_lines + 64 * line);
+    }
 
     // Stream state (for counters and tests).
     bool rtp_started() const { return rtp_.window.started(); }
@@ -68,42 +79,50 @@ public:
 
 private:
     friend class Engine;
+    // The HMAC-SHA1 job writes a 12-byte digest even for 4- and 10-byte tags (ipsec-mb 1.3
+    // refuses shorter outputs), so protect needs that much room after the MKI.
+    uint32_t hmac_room(uint32_t tag_len) const {
+        return info().cipher == Cipher::aes_cm ? (tag_len > 12 ? tag_len : 12) : tag_len;
+    }
     Context() = default;
     bool init(const Policy& policy, const SessionKeys& rtp, const SessionKeys& rtcp,
               std::string* error);
 
-    // Session keys of SRTP or SRTCP in ipsec-mb form.
+    // Session keys of SRTP or SRTCP in ipsec-mb form. The HMAC states share the first cache
+    // line; the AES schedule follows.
     struct CmKeys {
-        alignas(16) uint8_t aes_enc[16 * 15];  // CTR uses the encryption schedule both ways
         alignas(16) uint8_t hmac_ipad[32];     // SHA1 state after (key ^ ipad)
         alignas(16) uint8_t hmac_opad[32];     // SHA1 state after (key ^ opad)
+        alignas(16) uint8_t aes_enc[16 * 15];  // CTR uses the encryption schedule both ways
     };
     struct alignas(64) Keys {
         union {
             CmKeys cm;
             gcm_key_data gcm;
         };
-        uint8_t salt[kMaxSaltLen];
     };
 
     // The one SSRC a context serves in each protocol; bound by the first packet that
-    // authenticates (unprotect) or is protected.
+    // authenticates (unprotect) or is protected. What every packet reads comes first.
     struct Stream {
-        ReplayWindow window;
         uint64_t packets = 0;   // processed under this master key, for the lifetime limit
         uint64_t lifetime = 0;
         uint32_t ssrc = 0;
         bool bound = false;
+        uint8_t salt[kMaxSaltLen] = {};  // session salt
+        ReplayWindow window;
     };
 
-    Keys rtp_keys_;
-    Keys rtcp_keys_;
-    Stream rtp_;
-    Stream rtcp_;
-    uint32_t rtcp_send_index_ = 0;  // last SRTCP index sent; the first packet gets 1
+    // Laid out in the order a packet touches it: suite and MKI, then the SRTP stream and keys,
+    // then SRTCP's.
     Suite suite_ = Suite::aes_cm_128_hmac_sha1_80;
     uint8_t mki_len_ = 0;
     uint8_t mki_[kMaxMkiLen] = {};
+    uint32_t rtcp_send_index_ = 0;  // last SRTCP index sent; the first packet gets 1
+    Stream rtp_;
+    Keys rtp_keys_;
+    Stream rtcp_;
+    Keys rtcp_keys_;
 };
 
 }  // namespace msf::srtp

@@ -1,6 +1,7 @@
 #include "dataplane/srtp/engine.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <new>
 #include <stdexcept>
@@ -50,15 +51,32 @@ inline uint32_t rtp_header_len(const uint8_t* d, uint32_t len) {
     return hl <= len ? hl : 0;
 }
 
-// RFC 3711 §4.1.1: IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16).
+// Copies of a few bytes whose length is one of a handful of values: a constant-size copy each,
+// where a variable-size memcpy would be a library call per packet.
+inline void copy_small(uint8_t* dst, const uint8_t* src, uint32_t len) {
+    switch (len) {
+        case 0: return;
+        case 4: std::memcpy(dst, src, 4); return;
+        case 10: std::memcpy(dst, src, 10); return;
+        case 16: std::memcpy(dst, src, 16); return;
+        default:
+            for (uint32_t i = 0; i < len; ++i) dst[i] = src[i];
+    }
+}
+
+static_assert(std::endian::native == std::endian::little, "ipsec-mb and these IV builders are x86");
+
+// RFC 3711 §4.1.1: IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16), built in two 64-bit
+// halves (memory order) and stored at once, so the cipher's 16-byte load forwards from one store.
 inline void cm_iv(uint8_t* iv, const uint8_t* salt, uint32_t ssrc, uint64_t index) {
-    std::memcpy(iv, salt, 14);
-    iv[14] = iv[15] = 0;
-    iv[4] ^= static_cast<uint8_t>(ssrc >> 24);
-    iv[5] ^= static_cast<uint8_t>(ssrc >> 16);
-    iv[6] ^= static_cast<uint8_t>(ssrc >> 8);
-    iv[7] ^= static_cast<uint8_t>(ssrc);
-    for (int b = 0; b < 6; ++b) iv[8 + b] ^= static_cast<uint8_t>(index >> (40 - 8 * b));
+    uint64_t hi, lo;
+    std::memcpy(&hi, salt, 8);
+    std::memcpy(&lo, salt + 6, 8);  // bytes 6..13 in one load: no 6-byte copy through the stack
+    lo >>= 16;                      // bytes 8..13, then two zero bytes (little-endian)
+    hi ^= uint64_t{__builtin_bswap32(ssrc)} << 32;
+    lo ^= __builtin_bswap64(index << 16);
+    const uint64_t words[2] = {hi, lo};
+    std::memcpy(iv, words, 16);
 }
 
 // RFC 7714 §8.1 (SRTP: 00 00 | SSRC | ROC | SEQ) and §9.1 (SRTCP: 00 00 | SSRC | 00 00 |
@@ -224,14 +242,17 @@ inline void fill_hash_job(IMB_JOB& job, const uint8_t* ipad, const uint8_t* opad
 
 }  // namespace
 
-// Runs the cipher bursts and the hash burst prepared in the scratch arrays. ipsec-mb reports a
-// rejected job through its status; such a packet gets `failure`.
+// Runs the cipher bursts and the hash burst prepared in the scratch arrays. A burst returns how
+// many jobs completed; only when some did not are the statuses read, and such packets get
+// `failure`.
 #define MSF_RUN_CIPHER_BURSTS(sc, ncipher, st, failure)                                          \
     for (int k = 0; k < 2; ++k) {                                                                \
         if (ncipher[k] == 0) continue;                                                           \
-        IMB_SUBMIT_CIPHER_BURST_NOCHECK(mgr_, sc.cipher_jobs[k], ncipher[k], IMB_CIPHER_CNTR,    \
-                                        IMB_DIR_ENCRYPT,                                         \
-                                        k == 0 ? IMB_KEY_128_BYTES : IMB_KEY_256_BYTES);         \
+        if (IMB_SUBMIT_CIPHER_BURST_NOCHECK(mgr_, sc.cipher_jobs[k], ncipher[k], IMB_CIPHER_CNTR, \
+                                            IMB_DIR_ENCRYPT,                                     \
+                                            k == 0 ? IMB_KEY_128_BYTES : IMB_KEY_256_BYTES) ==   \
+            ncipher[k])                                                                          \
+            continue;                                                                            \
         for (uint32_t j = 0; j < ncipher[k]; ++j)                                                \
             if (MSF_UNLIKELY(sc.cipher_jobs[k][j].status != IMB_STATUS_COMPLETED))               \
                 st[sc.cipher_pkt[k][j]] = failure;                                               \
@@ -239,10 +260,10 @@ inline void fill_hash_job(IMB_JOB& job, const uint8_t* ipad, const uint8_t* opad
 
 #define MSF_RUN_HASH_BURST(sc, nhash, st, failure)                                               \
     if (nhash != 0) {                                                                            \
-        IMB_SUBMIT_HASH_BURST_NOCHECK(mgr_, sc.hash_jobs, nhash, IMB_AUTH_HMAC_SHA_1);           \
-        for (uint32_t j = 0; j < nhash; ++j)                                                     \
-            if (MSF_UNLIKELY(sc.hash_jobs[j].status != IMB_STATUS_COMPLETED))                    \
-                st[sc.hash_pkt[j]] = failure;                                                    \
+        if (IMB_SUBMIT_HASH_BURST_NOCHECK(mgr_, sc.hash_jobs, nhash, IMB_AUTH_HMAC_SHA_1) != nhash) \
+            for (uint32_t j = 0; j < nhash; ++j)                                                 \
+                if (MSF_UNLIKELY(sc.hash_jobs[j].status != IMB_STATUS_COMPLETED))                \
+                    st[sc.hash_pkt[j]] = failure;                                                \
     }
 
 void Engine::protect_rtp_burst(Packet* p, Status* st, uint32_t n) {
@@ -271,8 +292,7 @@ void Engine::protect_rtp_burst(Packet* p, Status* st, uint32_t n) {
             continue;
         }
         // Refuse to encrypt an index twice: it would reuse keystream (libsrtp does the same).
-        if (MSF_UNLIKELY(!s.window.fresh(index))) { st[i] = Status::replay; continue; }
-        s.window.commit(index);
+        if (MSF_UNLIKELY(!s.window.claim(index))) { st[i] = Status::replay; continue; }
         s.bound = true;
         s.ssrc = ssrc;
         ++s.packets;
@@ -284,7 +304,7 @@ void Engine::protect_rtp_burst(Packet* p, Status* st, uint32_t n) {
         sc.hdr_len[i] = hl;
         sc.auth_end[i] = pk.len;
         if (info.cipher == Cipher::aes_cm) {
-            cm_iv(sc.iv[i], keys.salt, ssrc, index);
+            cm_iv(sc.iv[i], s.salt, ssrc, index);
             if (pk.len > hl) {
                 const int k = cipher_slot(info);
                 fill_cipher_job(sc.cipher_jobs[k][ncipher[k]], keys.cm.aes_enc, d, hl, pk.len - hl,
@@ -298,13 +318,14 @@ void Engine::protect_rtp_burst(Packet* p, Status* st, uint32_t n) {
                           d + pk.len + c->mki_len_);
             sc.hash_pkt[nhash++] = static_cast<uint8_t>(i);
         } else {
-            gcm_iv(sc.iv[i], keys.salt, ssrc, static_cast<uint32_t>(index >> 16),
+            gcm_iv(sc.iv[i], s.salt, ssrc, static_cast<uint32_t>(index >> 16),
                    static_cast<uint16_t>(index));
             sc.gcm_pkt[ngcm++] = static_cast<uint8_t>(i);
         }
     }
 
-    // Phase 2: encrypt, then authenticate the ciphertext.
+    // Phase 2: encrypt, then authenticate the ciphertext. AEAD packets are finished in the same
+    // pass (RFC 7714 §8: tag, then MKI).
     MSF_RUN_CIPHER_BURSTS(sc, ncipher, st, Status::malformed)
     MSF_RUN_HASH_BURST(sc, nhash, st, Status::malformed)
     for (uint32_t j = 0; j < ngcm; ++j) {
@@ -320,20 +341,18 @@ void Engine::protect_rtp_burst(Packet* p, Status* st, uint32_t n) {
         else
             IMB_AES256_GCM_ENC(mgr_, &c->rtp_keys_.gcm, &sc.gcm_ctx, d + hl, d + hl, pk.len - hl,
                                sc.iv[i], d, hl, d + pk.len, kGcmTag);
+        copy_small(d + pk.len + kGcmTag, c->mki_, c->mki_len_);
+        pk.len += kGcmTag + c->mki_len_;
     }
 
-    // Phase 3: lay out MKI and tag (RFC 3711 §3.1: MKI then tag; RFC 7714 §8: tag then MKI).
-    for (uint32_t i = 0; i < n; ++i) {
-        if (st[i] != Status::ok) continue;
+    // Phase 3 (AES-CM): MKI then tag (RFC 3711 §3.1); the tag is already in place.
+    for (uint32_t j = 0; j < nhash; ++j) {
+        const uint32_t i = sc.hash_pkt[j];
+        if (MSF_UNLIKELY(st[i] != Status::ok)) continue;
         Packet& pk = p[i];
         const Context* c = pk.ctx;
-        const uint32_t tag = c->info().rtp_tag_len;
-        if (c->info().cipher == Cipher::aes_cm) {
-            std::memcpy(pk.data + pk.len, c->mki_, c->mki_len_);
-        } else {
-            std::memcpy(pk.data + pk.len + tag, c->mki_, c->mki_len_);
-        }
-        pk.len += tag + c->mki_len_;
+        copy_small(pk.data + pk.len, c->mki_, c->mki_len_);
+        pk.len += c->info().rtp_tag_len + c->mki_len_;
     }
 }
 
@@ -376,14 +395,14 @@ void Engine::unprotect_rtp_burst(Packet* p, Status* st, uint32_t n) {
         const Context::Keys& keys = c->rtp_keys_;
         if (info.cipher == Cipher::aes_cm) {
             uint8_t* tag = d + auth_end + c->mki_len_;
-            std::memcpy(sc.received_tag[i], tag, info.rtp_tag_len);
+            copy_small(sc.received_tag[i], tag, info.rtp_tag_len);
             // The ROC takes the place of the MKI/tag so header || payload || ROC is contiguous.
             store_be32(d + auth_end, static_cast<uint32_t>(index >> 16));
             fill_hash_job(sc.hash_jobs[nhash], keys.cm.hmac_ipad, keys.cm.hmac_opad, d,
                           auth_end + 4, sc.computed_tag[i]);
             sc.hash_pkt[nhash++] = static_cast<uint8_t>(i);
         } else {
-            gcm_iv(sc.iv[i], keys.salt, ssrc, static_cast<uint32_t>(index >> 16),
+            gcm_iv(sc.iv[i], s.salt, ssrc, static_cast<uint32_t>(index >> 16),
                    static_cast<uint16_t>(index));
         }
     }
@@ -403,7 +422,7 @@ void Engine::unprotect_rtp_burst(Packet* p, Status* st, uint32_t n) {
         const uint32_t hl = sc.hdr_len[i];
         if (sc.auth_end[i] > hl) {
             const int k = cipher_slot(info);
-            cm_iv(sc.iv[i], c->rtp_keys_.salt, sc.ssrc[i], sc.index[i]);
+            cm_iv(sc.iv[i], c->rtp_.salt, sc.ssrc[i], sc.index[i]);
             fill_cipher_job(sc.cipher_jobs[k][ncipher[k]], c->rtp_keys_.cm.aes_enc, pk.data, hl,
                             sc.auth_end[i] - hl, sc.iv[i]);
             sc.cipher_pkt[k][ncipher[k]++] = static_cast<uint8_t>(i);
@@ -519,7 +538,7 @@ void Engine::protect_rtcp_burst(Packet* p, Status* st, uint32_t n) {
         if (info.cipher == Cipher::aes_cm) {
             // RFC 3711 §3.4: header || encrypted || E,index || MKI || tag; the tag covers
             // everything up to and including the E,index word.
-            cm_iv(sc.iv[i], keys.salt, ssrc, index);
+            cm_iv(sc.iv[i], s.salt, ssrc, index);
             if (pk.len > kRtcpHeader) {
                 const int k = cipher_slot(info);
                 fill_cipher_job(sc.cipher_jobs[k][ncipher[k]], keys.cm.aes_enc, d, kRtcpHeader,
@@ -533,7 +552,7 @@ void Engine::protect_rtcp_burst(Packet* p, Status* st, uint32_t n) {
         } else {
             // RFC 7714 §9: AAD = first 8 header octets || E,index; the tag follows the
             // ciphertext and precedes E,index.
-            gcm_rtcp_iv(sc.iv[i], keys.salt, ssrc, index);
+            gcm_rtcp_iv(sc.iv[i], s.salt, ssrc, index);
             std::memcpy(sc.aad[i], d, kRtcpHeader);
             store_be32(sc.aad[i] + kRtcpHeader, kEBit | index);
             sc.gcm_pkt[ngcm++] = static_cast<uint8_t>(i);
@@ -562,10 +581,10 @@ void Engine::protect_rtcp_burst(Packet* p, Status* st, uint32_t n) {
         const Context* c = pk.ctx;
         const uint32_t tag = c->info().rtcp_tag_len;
         if (c->info().cipher == Cipher::aes_cm) {
-            std::memcpy(pk.data + pk.len + kSrtcpIndexLen, c->mki_, c->mki_len_);
+            copy_small(pk.data + pk.len + kSrtcpIndexLen, c->mki_, c->mki_len_);
         } else {
             store_be32(pk.data + pk.len + tag, kEBit | static_cast<uint32_t>(sc.index[i]));
-            std::memcpy(pk.data + pk.len + tag + kSrtcpIndexLen, c->mki_, c->mki_len_);
+            copy_small(pk.data + pk.len + tag + kSrtcpIndexLen, c->mki_, c->mki_len_);
         }
         pk.len += kSrtcpIndexLen + tag + c->mki_len_;
     }
@@ -612,15 +631,15 @@ void Engine::unprotect_rtcp_burst(Packet* p, Status* st, uint32_t n) {
         const Context::Keys& keys = c->rtcp_keys_;
         if (cm) {
             sc.auth_end[i] = index_at;
-            std::memcpy(sc.received_tag[i], d + pk.len - tag, tag);
+            copy_small(sc.received_tag[i], d + pk.len - tag, tag);
             fill_hash_job(sc.hash_jobs[nhash], keys.cm.hmac_ipad, keys.cm.hmac_opad, d,
                           index_at + kSrtcpIndexLen, sc.computed_tag[i]);
             sc.hash_pkt[nhash++] = static_cast<uint8_t>(i);
         } else {
             const uint32_t tag_at = index_at - tag;
             sc.auth_end[i] = tag_at;
-            gcm_rtcp_iv(sc.iv[i], keys.salt, ssrc, index);
-            std::memcpy(sc.received_tag[i], d + tag_at, tag);
+            gcm_rtcp_iv(sc.iv[i], s.salt, ssrc, index);
+            copy_small(sc.received_tag[i], d + tag_at, tag);
             if (encrypted[i]) {
                 std::memcpy(sc.aad[i], d, kRtcpHeader);
                 store_be32(sc.aad[i] + kRtcpHeader, e_index);
@@ -645,7 +664,7 @@ void Engine::unprotect_rtcp_burst(Packet* p, Status* st, uint32_t n) {
         }
         if (encrypted[i] && sc.auth_end[i] > kRtcpHeader) {
             const int k = cipher_slot(info);
-            cm_iv(sc.iv[i], c->rtcp_keys_.salt, sc.ssrc[i], sc.index[i]);
+            cm_iv(sc.iv[i], c->rtcp_.salt, sc.ssrc[i], sc.index[i]);
             fill_cipher_job(sc.cipher_jobs[k][ncipher[k]], c->rtcp_keys_.cm.aes_enc, pk.data,
                             kRtcpHeader, sc.auth_end[i] - kRtcpHeader, sc.iv[i]);
             sc.cipher_pkt[k][ncipher[k]++] = static_cast<uint8_t>(i);

@@ -30,6 +30,19 @@ public:
         return !test(index);
     }
 
+    // fresh() and commit() in one, with a fast path for the next index in sequence (a sender's
+    // every packet). Returns false, changing nothing, when the index is not fresh.
+    bool claim(uint64_t index) {
+        if (started_ && index == highest_ + 1) [[likely]] {
+            highest_ = index;
+            set(index);  // the slot held index - size, now outside the window
+            return true;
+        }
+        if (!fresh(index)) return false;
+        commit(index);
+        return true;
+    }
+
     // Records an authenticated index. Call only after fresh(index) held for this packet.
     void commit(uint64_t index) {
         if (!started_) {

@@ -13,8 +13,7 @@ namespace {
 
 inline bool endpoint_is(const net::Endpoint& want, net::Family family, const uint8_t* ip,
                         uint16_t port) {
-    return want.port == port && want.addr.family == family &&
-           __builtin_memcmp(want.addr.bytes.data(), ip, family == net::Family::ipv4 ? 4 : 16) == 0;
+    return want.port == port && net::same_ip(want.addr, family, ip);
 }
 
 inline net::Endpoint endpoint_of(net::Family family, const uint8_t* ip, uint16_t port) {
@@ -49,7 +48,14 @@ struct Worker::Pending {
     uint8_t tos;
 };
 
+struct Worker::Classified {
+    rte_mbuf* m;
+    SessionTable::Hit hit;
+    net::ParsedFrame pf;
+};
+
 struct Worker::PendingStore {
+    Classified classified[kMaxBurst];
     Pending items[kLists][kMaxBurst];
     srtp::Packet packets[kLists][kMaxBurst];
     srtp::Status status[kLists][kMaxBurst];
@@ -68,14 +74,14 @@ Worker::Worker(uint32_t id, SessionTable& table, NextHopFn next_hop, rte_ring* s
 
 Worker::~Worker() = default;
 
-void Worker::prepare(rte_mbuf* m, const RxQueue& from, uint64_t now_ns) {
-    (void)now_ns;
+// Phase 1a: parse and look the leg up. A packet that goes no further is counted and dropped here.
+bool Worker::classify(rte_mbuf* m, const RxQueue& from, Classified& out) {
     uint8_t* frame = rte_pktmbuf_mtod(m, uint8_t*);
     if (m->nb_segs != 1) [[unlikely]] {
         // Jumbo chains are not media; the ports are configured without scatter.
         counters_.frame_errors[static_cast<int>(net::FrameError::bad_ip_length)].add();
         drop(m);
-        return;
+        return false;
     }
     net::ParseOptions opt;
     if (from.rx_checksum_offload) {
@@ -87,17 +93,17 @@ void Worker::prepare(rte_mbuf* m, const RxQueue& from, uint64_t now_ns) {
                                                         : net::FrameError::bad_udp_checksum)]
                 .add();
             drop(m);
-            return;
+            return false;
         }
         opt.verify_ip_checksum = ip != RTE_MBUF_F_RX_IP_CKSUM_GOOD;
         opt.verify_udp_checksum = l4 != RTE_MBUF_F_RX_L4_CKSUM_GOOD;
     }
-    net::ParsedFrame pf;
+    net::ParsedFrame& pf = out.pf;
     const net::FrameError err = net::parse_frame(frame, m->data_len, opt, pf);
     if (err != net::FrameError::none) [[unlikely]] {
         counters_.frame_errors[static_cast<int>(err)].add();
         drop(m);
-        return;
+        return false;
     }
     if (pf.kind != net::FrameKind::udp) [[unlikely]] {
         if (pf.kind == net::FrameKind::other) {
@@ -109,17 +115,31 @@ void Worker::prepare(rte_mbuf* m, const RxQueue& from, uint64_t now_ns) {
         } else {
             counters_.slow_path.add();
         }
-        return;
+        return false;
     }
 
-    SessionTable::Hit hit;
+    SessionTable::Hit& hit = out.hit;
+    hit = {};
     if (from.access) hit = table_.lookup(api::Side::access, pf.family, pf.dst_ip, pf.dst_port);
     if (!hit.session && from.core) hit = table_.lookup(api::Side::core, pf.family, pf.dst_ip, pf.dst_port);
     if (!hit.session) [[unlikely]] {
         counters_.no_session.add();
         drop(m);
-        return;
+        return false;
     }
+    out.m = m;
+    // What phase 1c will read: the session now, its flow and SRTP context after 1b.
+    rte_prefetch0(hit.session);
+    rte_prefetch0(reinterpret_cast<const uint8_t*>(hit.session) + RTE_CACHE_LINE_SIZE);
+    return true;
+}
+
+// Phase 1c: source checks, RTP/RTCP demultiplexing, and one entry in the crypto lists.
+void Worker::prepare(Classified& cl) {
+    rte_mbuf* m = cl.m;
+    const net::ParsedFrame& pf = cl.pf;
+    const SessionTable::Hit& hit = cl.hit;
+    uint8_t* frame = rte_pktmbuf_mtod(m, uint8_t*);
     Session& s = *hit.session;
     FlowState& fs = s.flow(hit.flow);
     const bool from_access = flow_side(hit.flow) == api::Side::access;
@@ -287,11 +307,21 @@ void Worker::process(rte_mbuf** pkts, uint16_t n, const RxQueue& from, uint64_t 
     hop_valid_[0] = hop_valid_[1] = false;
     counters_.rx_packets.add(n);
 
-    // Phase 1.
+    // Phase 1, in three passes so that the session, flow and context of every packet are being
+    // fetched from memory while the others are parsed (with many sessions, they are misses).
+    uint16_t nc = 0;
     for (uint16_t i = 0; i < n; ++i) {
         if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
-        prepare(pkts[i], from, now_ns);
+        if (classify(pkts[i], from, ps.classified[nc])) ++nc;
     }
+    for (uint16_t i = 0; i < nc; ++i) {
+        const SessionTable::Hit& hit = ps.classified[i].hit;
+        const Session& s = *hit.session;
+        rte_prefetch0(&s.flow(hit.flow));
+        const bool to_core = flow_side(hit.flow) == api::Side::access;
+        (to_core ? s.from_ue : s.to_ue)->prefetch(flow_is_rtcp(hit.flow));
+    }
+    for (uint16_t i = 0; i < nc; ++i) prepare(ps.classified[i]);
     // Phase 2: one engine call per operation.
     if (uint16_t k = ps.count[unprotect_rtp])
         engine_.unprotect_rtp({ps.packets[unprotect_rtp], k}, {ps.status[unprotect_rtp], k});

@@ -90,7 +90,9 @@ public:
 private:
     struct Pending;  // a packet between phase 1 and phase 3
 
-    void prepare(rte_mbuf* m, const RxQueue& from, uint64_t now_ns);
+    struct Classified;  // a parsed packet and its leg, between phase 1a and 1c
+    bool classify(rte_mbuf* m, const RxQueue& from, Classified& out);
+    void prepare(Classified& c);
     void finish(Pending& p, srtp::Status status, uint64_t now_ns, rte_mbuf* tx[2][kMaxBurst],
                 uint16_t tx_count[2], uint32_t len);
     void drop(rte_mbuf* m) { rte_pktmbuf_free(m); }

@@ -26,6 +26,10 @@
 #include "tests/dataplane/api/sample_messages.hpp"
 
 namespace msf::api {
+
+// Readable gtest output for expectations on results.
+void PrintTo(const Result& r, std::ostream* os) { *os << to_string(r); }
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -670,8 +674,12 @@ TEST_F(ControlSocketTest, TooManyClientsAreRefused) {
     connect_and_hello(a);
     connect_and_hello(b);
     ASSERT_TRUE(c.connect(path_).ok());  // the kernel accepts; the server closes it at once
-    EXPECT_EQ(c.hello("third").code, ResultCode::unavailable);
-    EXPECT_EQ(stats().clients_refused, 1u);
+    EXPECT_EQ(c.hello("third"), Result::failure(ResultCode::unavailable,
+                                                "connection closed by the server (no_space: already 2 clients)"));
+    RawSocket refused(path_);
+    EXPECT_EQ(error_of(refused.read(), 0), Result::failure(ResultCode::no_space, "already 2 clients"));
+    EXPECT_TRUE(refused.closed_by_peer());
+    EXPECT_EQ(stats().clients_refused, 2u);
     EXPECT_TRUE(a.counters().ok());
     a.close();
     EXPECT_TRUE(eventually([this] { return server_->client_count() == 1; }));

@@ -15,7 +15,8 @@ using test::ip;
 // The ARP part of scapy's ARP(op=1, hwsrc="02:00:00:00:00:aa", psrc="192.0.2.10",
 // pdst="192.0.2.1"), followed by 18 bytes of Ethernet padding.
 std::vector<uint8_t> request_bytes() {
-    return from_hex("00010800060400010200000000aac000020a000000000000c0000201000000000000000000000000000000000000");
+    return from_hex(
+        "00010800060400010200000000aac000020a000000000000c0000201000000000000000000000000000000000000");
 }
 
 TEST(ArpParse, ReadsEveryFieldOfARequest) {
@@ -30,7 +31,8 @@ TEST(ArpParse, ReadsEveryFieldOfARequest) {
 }
 
 TEST(ArpParse, WriteThenParseRoundTrips) {
-    const ArpMessage m{ArpOp::reply, test::kAccessMac, ip("192.0.2.1"), test::kPeerMac, ip("192.0.2.10")};
+    const ArpMessage m{ArpOp::reply, test::kAccessMac, ip("192.0.2.1"), test::kPeerMac,
+                       ip("192.0.2.10")};
     uint8_t buf[kArpMessageLen];
     write_arp(buf, m);
     // scapy: bytes(ARP(op=2, hwsrc="02:00:00:00:00:01", psrc="192.0.2.1",

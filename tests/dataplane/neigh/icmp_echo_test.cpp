@@ -14,11 +14,13 @@ using test::ip;
 
 // scapy: ICMP(type=8, id=7, seq=1)/Raw(bytes(range(40)))
 std::vector<uint8_t> echo4_request() {
-    return from_hex("08007a6600070001000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324252627");
+    return from_hex(
+        "08007a6600070001000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324252627");
 }
 // scapy: ICMPv6EchoRequest(id=7, seq=1, data=bytes(range(40))) from 2001:db8::10 to 2001:db8::1
 std::vector<uint8_t> echo6_request() {
-    return from_hex("8000a67800070001000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324252627");
+    return from_hex(
+        "8000a67800070001000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324252627");
 }
 
 TEST(Icmp4Echo, ReplyKeepsIdentifierSequenceAndData) {
@@ -28,8 +30,9 @@ TEST(Icmp4Echo, ReplyKeepsIdentifierSequenceAndData) {
     std::vector<uint8_t> reply(request.size());
     write_icmp4_echo_reply(reply.data(), request);
     // scapy: ICMP(type=0, id=7, seq=1)/Raw(bytes(range(40)))
-    EXPECT_EQ(test::to_hex(reply),
-              "0000826600070001000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324252627");
+    EXPECT_EQ(
+        test::to_hex(reply),
+        "0000826600070001000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324252627");
     EXPECT_EQ(test::plain_checksum(reply), 0);
 }
 
@@ -52,7 +55,8 @@ TEST(Icmp4Echo, MalformedAndIgnored) {
     m = echo4_request();
     m[1] = 1;
     EXPECT_EQ(parse_icmp4_echo_request(m).verdict, Verdict::malformed);
-    EXPECT_EQ(parse_icmp4_echo_request(std::span<const uint8_t>(m.data(), 7)).verdict, Verdict::malformed);
+    EXPECT_EQ(parse_icmp4_echo_request(std::span<const uint8_t>(m.data(), 7)).verdict,
+              Verdict::malformed);
     EXPECT_EQ(parse_icmp4_echo_request({}).verdict, Verdict::malformed);
     m = echo4_request();
     m[0] = 13;  // timestamp request
@@ -66,8 +70,9 @@ TEST(Icmp6Echo, ReplyChecksumCoversTheSwappedPseudoHeader) {
     std::vector<uint8_t> reply(request.size());
     write_icmp6_echo_reply(reply.data(), to, from, request);
     // scapy: ICMPv6EchoReply(id=7, seq=1, data=bytes(range(40))) from 2001:db8::1 to 2001:db8::10
-    EXPECT_EQ(test::to_hex(reply),
-              "8100a57800070001000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324252627");
+    EXPECT_EQ(
+        test::to_hex(reply),
+        "8100a57800070001000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324252627");
     EXPECT_EQ(test::plain_icmpv6_checksum(to.bytes, from.bytes, reply), 0);
 }
 

@@ -21,7 +21,8 @@ std::vector<uint8_t> ns_bytes() {
 const Ipv6Envelope kNsEnvelope{ip("2001:db8::10"), ip("ff02::1:ff00:1"), 255};
 
 // ICMPv6 part of IPv6(src="2001:db8::10", dst="2001:db8::1", hlim=255)
-//   /ICMPv6ND_NA(tgt="2001:db8::10", R=0, S=1, O=1)/ICMPv6NDOptDstLLAddr(lladdr="02:00:00:00:00:aa")
+//   /ICMPv6ND_NA(tgt="2001:db8::10", R=0, S=1,
+//   O=1)/ICMPv6NDOptDstLLAddr(lladdr="02:00:00:00:00:aa")
 std::vector<uint8_t> na_bytes() {
     return from_hex("880089ad6000000020010db800000000000000000000001002010200000000aa");
 }
@@ -107,7 +108,8 @@ TEST(NsParse, OptionLongerThanTheMessageIsMalformed) {
     auto m = ns_bytes();
     m[25] = 2;  // 16 bytes claimed, 8 present
     fix_checksum(m, kNsEnvelope);
-    EXPECT_EQ(parse_neighbor_solicitation(kNsEnvelope, m).reason, "ND option runs past the message");
+    EXPECT_EQ(parse_neighbor_solicitation(kNsEnvelope, m).reason,
+              "ND option runs past the message");
 }
 
 TEST(NsParse, UnknownOptionsAreSkipped) {  // RFC 4861 §4.6
@@ -124,7 +126,8 @@ TEST(NsParse, MulticastTargetIsMalformed) {
     auto m = ns_bytes();
     m[8] = 0xff;
     fix_checksum(m, kNsEnvelope);
-    EXPECT_EQ(parse_neighbor_solicitation(kNsEnvelope, m).reason, "ND target is a multicast address");
+    EXPECT_EQ(parse_neighbor_solicitation(kNsEnvelope, m).reason,
+              "ND target is a multicast address");
 }
 
 TEST(NsParse, DadProbeRules) {  // RFC 4861 §7.1.1, last two checks
@@ -163,7 +166,8 @@ TEST(NaParse, SolicitedFlagToMulticastIsMalformed) {  // RFC 4861 §7.1.2
     Ipv6Envelope env{ip("2001:db8::10"), ip("ff02::1"), 255};
     auto m = na_bytes();
     fix_checksum(m, env);
-    EXPECT_EQ(parse_neighbor_advertisement(env, m).reason, "NA to a multicast address has the S flag");
+    EXPECT_EQ(parse_neighbor_advertisement(env, m).reason,
+              "NA to a multicast address has the S flag");
     m[4] = 0x20;  // O only
     fix_checksum(m, env);
     EXPECT_TRUE(parse_neighbor_advertisement(env, m).ok());
@@ -186,21 +190,24 @@ TEST(NaParse, GroupLinkLayerAddressIsMalformed) {
     auto m = na_bytes();
     m[26] = 0x33;
     fix_checksum(m, kNaEnvelope);
-    EXPECT_EQ(parse_neighbor_advertisement(kNaEnvelope, m).reason, "NA target link-layer address is not unicast");
+    EXPECT_EQ(parse_neighbor_advertisement(kNaEnvelope, m).reason,
+              "NA target link-layer address is not unicast");
 }
 
 TEST(NdWrite, SolicitationMatchesScapy) {
     // scapy: ICMPv6ND_NS(tgt="2001:db8::10")/ICMPv6NDOptSrcLLAddr(lladdr="02:00:00:00:00:01")
     //   under IPv6(src="2001:db8::1", dst="ff02::1:ff00:10")
     uint8_t buf[kNdMessageWithOptionLen];
-    ASSERT_EQ(write_neighbor_solicitation(buf, ip("2001:db8::1"), ip("ff02::1:ff00:10"), ip("2001:db8::10"),
-                                          test::kAccessMac),
+    ASSERT_EQ(write_neighbor_solicitation(buf, ip("2001:db8::1"), ip("ff02::1:ff00:10"),
+                                          ip("2001:db8::10"), test::kAccessMac),
               kNdMessageWithOptionLen);
-    EXPECT_EQ(test::to_hex(buf), "87001c0b0000000020010db80000000000000000000000100101020000000001");
+    EXPECT_EQ(test::to_hex(buf),
+              "87001c0b0000000020010db80000000000000000000000100101020000000001");
 }
 
 TEST(NdWrite, AdvertisementMatchesScapyAndParsesBack) {
-    // scapy: ICMPv6ND_NA(tgt="2001:db8::1", R=0, S=1, O=1)/ICMPv6NDOptDstLLAddr(lladdr="02:00:00:00:00:01")
+    // scapy: ICMPv6ND_NA(tgt="2001:db8::1", R=0, S=1,
+    // O=1)/ICMPv6NDOptDstLLAddr(lladdr="02:00:00:00:00:01")
     //   under IPv6(src="2001:db8::1", dst="2001:db8::10")
     NeighborAdvertisement na;
     na.target = ip("2001:db8::1");
@@ -209,8 +216,10 @@ TEST(NdWrite, AdvertisementMatchesScapyAndParsesBack) {
     na.target_link_addr = test::kAccessMac;
     uint8_t buf[kNdMessageWithOptionLen];
     write_neighbor_advertisement(buf, ip("2001:db8::1"), ip("2001:db8::10"), na);
-    EXPECT_EQ(test::to_hex(buf), "88008a656000000020010db80000000000000000000000010201020000000001");
-    const auto parsed = parse_neighbor_advertisement({ip("2001:db8::1"), ip("2001:db8::10"), 255}, buf);
+    EXPECT_EQ(test::to_hex(buf),
+              "88008a656000000020010db80000000000000000000000010201020000000001");
+    const auto parsed =
+        parse_neighbor_advertisement({ip("2001:db8::1"), ip("2001:db8::10"), 255}, buf);
     ASSERT_TRUE(parsed.ok());
     EXPECT_EQ(parsed.value.target_link_addr, test::kAccessMac);
 }

@@ -27,7 +27,21 @@ constexpr uint32_t kStatics = 4;
 
 net::IpAddr address_of(uint32_t n) {
     if (n % 3 == 0) {
-        uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, static_cast<uint8_t>(n >> 8),
+        uint8_t b[16] = {0x20,
+                         0x01,
+                         0x0d,
+                         0xb8,
+                         0,
+                         0,
+                         0,
+                         0,
+                         0,
+                         0,
+                         0,
+                         0,
+                         0,
+                         0,
+                         static_cast<uint8_t>(n >> 8),
                          static_cast<uint8_t>(n)};
         return net::IpAddr::v6(b);
     }
@@ -36,8 +50,8 @@ net::IpAddr address_of(uint32_t n) {
 }
 
 net::MacAddr mac_of(uint32_t n) {
-    return net::MacAddr{{0x02, 0x11, 0x22, static_cast<uint8_t>(n >> 16), static_cast<uint8_t>(n >> 8),
-                         static_cast<uint8_t>(n)}};
+    return net::MacAddr{{0x02, 0x11, 0x22, static_cast<uint8_t>(n >> 16),
+                         static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)}};
 }
 
 // A small table (16 entries, 32 slots) for 64 addresses, so the readers and the writer meet on
@@ -45,7 +59,8 @@ net::MacAddr mac_of(uint32_t n) {
 TEST(NeighbourConcurrency, ReadersSeeWholeEntriesWhileTheWriterChurns) {
     constexpr uint32_t kChurned = 64;
     NeighbourTable table(16);
-    for (uint32_t n = 0; n < kStatics; ++n) ASSERT_EQ(table.add_static(address_of(n), mac_of(n)), NeighbourTable::AddResult::added);
+    for (uint32_t n = 0; n < kStatics; ++n)
+        ASSERT_EQ(table.add_static(address_of(n), mac_of(n)), NeighbourTable::AddResult::added);
 
     std::atomic<bool> done{false};
     std::atomic<uint64_t> wrong_mac{0}, static_misses{0}, hits{0}, reads{0};
@@ -74,11 +89,14 @@ TEST(NeighbourConcurrency, ReadersSeeWholeEntriesWhileTheWriterChurns) {
     std::vector<TimerEvent> events;
     uint64_t now = 0;
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    for (int op = 0; op < 300000 || (reads.load() < 2000000 && std::chrono::steady_clock::now() < give_up); ++op) {
+    for (int op = 0;
+         op < 300000 || (reads.load() < 2000000 && std::chrono::steady_clock::now() < give_up);
+         ++op) {
         const uint32_t n = kStatics + rng() % kChurned;
         const net::IpAddr a = address_of(n);
         switch (rng() % 5) {
-            case 0: case 1: table.start_resolution(a, now); break;
+            case 0:
+            case 1: table.start_resolution(a, now); break;
             case 2: table.confirm(a, mac_of(n), now); break;
             case 3: table.mark_stale(a, mac_of(n), now); break;
             case 4: table.remove(a); break;
@@ -96,8 +114,10 @@ TEST(NeighbourConcurrency, ReadersSeeWholeEntriesWhileTheWriterChurns) {
     EXPECT_EQ(static_misses.load(), 0u);
     EXPECT_GT(hits.load(), 0u);
     EXPECT_GT(table.evictions(), 0u);
-    std::printf("%llu reads, %llu hits, %llu evictions\n", static_cast<unsigned long long>(reads.load()),
-                static_cast<unsigned long long>(hits.load()), static_cast<unsigned long long>(table.evictions()));
+    std::printf("%llu reads, %llu hits, %llu evictions\n",
+                static_cast<unsigned long long>(reads.load()),
+                static_cast<unsigned long long>(hits.load()),
+                static_cast<unsigned long long>(table.evictions()));
 }
 
 // The ARP reply host 10.0.x.y would send for itself on the access side.
@@ -149,7 +169,8 @@ TEST(NeighbourConcurrency, WorkersResolveWhileTheControlThreadRuns) {
     uint64_t now = 0;
     // Runs until the workers have had their turn too: on a loaded machine they may start late.
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    for (int round = 0; round < 3000 || (calls.load() < 200000 && std::chrono::steady_clock::now() < give_up);
+    for (int round = 0;
+         round < 3000 || (calls.load() < 200000 && std::chrono::steady_clock::now() < give_up);
          ++round) {
         now += 97;
         sink.frames.clear();

@@ -76,7 +76,8 @@ const char* kNaIn =
 //   /ICMPv6NDOptSrcLLAddr(lladdr=C)
 const char* kNsVlanOut =
     "3333ff0000fe0200000000028100206486dd6000000000203aff20010db8000100000000000000000001ff0200000000000000000001ff0000fe87001a2c0000000020010db80001000000000000000000fe0101020000000002";
-// Ether(dst=C, src=G)/Dot1Q(prio=1, vlan=100)/IPv6(src="2001:db8:1::fe", dst="2001:db8:1::1", hlim=255)
+// Ether(dst=C, src=G)/Dot1Q(prio=1, vlan=100)/IPv6(src="2001:db8:1::fe", dst="2001:db8:1::1",
+// hlim=255)
 //   /ICMPv6ND_NA(tgt="2001:db8:1::fe", R=1, S=1, O=1)/ICMPv6NDOptDstLLAddr(lladdr=G)
 const char* kNaVlanIn =
     "0200000000020200000000bb8100206486dd6000000000203aff20010db80001000000000000000000fe20010db8000100000000000000000001880007bde000000020010db80001000000000000000000fe02010200000000bb";
@@ -124,7 +125,8 @@ protected:
     // Every frame the service sent in a test must pass the independent checker.
     void TearDown() override {
         for (const auto& f : sink.frames)
-            EXPECT_EQ(test::check_emitted_frame(service.config(f.side), f.bytes), "") << test::to_hex(f.bytes);
+            EXPECT_EQ(test::check_emitted_frame(service.config(f.side), f.bytes), "")
+                << test::to_hex(f.bytes);
     }
 
     NeighbourService service;
@@ -211,7 +213,8 @@ TEST_F(NeighbourServiceTest, ArpProbeFromUnspecifiedSenderIsAnswered) {  // RFC 
     std::fill(f.begin() + 28, f.begin() + 32, 0);
     feed(Side::access, f);
     ASSERT_EQ(sink.frames.size(), 1u);
-    EXPECT_EQ(test::to_hex(std::span<const uint8_t>(sink.frames[0].bytes).subspan(38, 4)), "00000000");
+    EXPECT_EQ(test::to_hex(std::span<const uint8_t>(sink.frames[0].bytes).subspan(38, 4)),
+              "00000000");
 }
 
 TEST_F(NeighbourServiceTest, ArpToAnotherUnicastMacIsIgnored) {
@@ -327,7 +330,8 @@ TEST_F(NeighbourServiceTest, SolicitationForAnotherAddressOrGroupIsIgnored) {
     f = from_hex(kNsIn);
     f[5] = 0x02;  // Ethernet 33:33:ff:00:00:02 for IPv6 ff02::1:ff00:1
     feed(Side::access, f);
-    EXPECT_EQ(service.last_drop_reason(Side::access), "NS Ethernet destination does not match its IPv6 destination");
+    EXPECT_EQ(service.last_drop_reason(Side::access),
+              "NS Ethernet destination does not match its IPv6 destination");
     EXPECT_TRUE(sink.frames.empty());
     EXPECT_EQ(service.counters(Side::access).ignored, 3u);
 }
@@ -382,7 +386,8 @@ TEST_F(NeighbourServiceTest, EchoOnTheTaggedSideIsAnsweredTagged) {
     ASSERT_EQ(sink.frames.size(), 1u);
     const auto& out = sink.frames[0].bytes;
     EXPECT_EQ(test::to_hex(std::span<const uint8_t>(out).subspan(12, 4)), "81002064");
-    EXPECT_EQ(std::vector<uint8_t>(out.begin() + 46, out.end()), std::vector<uint8_t>(f.begin() + 46, f.end()));
+    EXPECT_EQ(std::vector<uint8_t>(out.begin() + 46, out.end()),
+              std::vector<uint8_t>(f.begin() + 46, f.end()));
 }
 
 TEST_F(NeighbourServiceTest, EchoThatIsNotOursOrIsBrokenGetsNothing) {
@@ -411,7 +416,9 @@ TEST_F(NeighbourServiceTest, EveryTruncationOfEveryInputIsDroppedWithoutReply) {
         // ARP frames carry 18 bytes of padding: any cut inside it still holds the whole message.
         const size_t needed = whole[12] == 0x08 && whole[13] == 0x06 ? 42 : whole.size();
         for (size_t len = 0; len < needed; ++len) {
-            feed(Side::access, std::vector<uint8_t>(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(len)));
+            feed(Side::access,
+                 std::vector<uint8_t>(whole.begin(),
+                                      whole.begin() + static_cast<std::ptrdiff_t>(len)));
             ASSERT_TRUE(sink.frames.empty()) << hex << " cut to " << len;
         }
     }
@@ -483,7 +490,8 @@ TEST_F(NeighbourServiceTest, ResolveMissQueuesNsThenTheAdvertisementMakesItHit) 
     EXPECT_EQ(service.counters(Side::access).ns_sent, 1u);
     feed(Side::access, kNaIn, 5);
     EXPECT_EQ(service.resolve(Side::access, ip("2001:db8::10")), test::kPeerMac);
-    EXPECT_EQ(service.table(Side::access).entry(ip("2001:db8::10"))->state, NeighbourState::reachable);
+    EXPECT_EQ(service.table(Side::access).entry(ip("2001:db8::10"))->state,
+              NeighbourState::reachable);
     EXPECT_EQ(service.counters(Side::access).resolutions_completed, 1u);
 }
 
@@ -594,7 +602,7 @@ TEST_F(NeighbourServiceTest, AdvertisementFlagsFollowRfc4861Section725) {
     auto e = service.table(Side::access).entry(ip("2001:db8::10"));
     EXPECT_EQ(e->state, NeighbourState::stale);  // in doubt
     EXPECT_EQ(e->mac, test::kPeerMac);           // not believed
-    na[58] = 0x20;  // O only, unsolicited: the new address, stale
+    na[58] = 0x20;                               // O only, unsolicited: the new address, stale
     fix_icmpv6_checksum(na);
     feed(Side::access, na, 30);
     e = service.table(Side::access).entry(ip("2001:db8::10"));
@@ -628,11 +636,13 @@ TEST_F(NeighbourServiceTest, InUseEntriesAreRefreshedUnicastWhenStale) {
     EXPECT_EQ(sink.last_hex(), kArpRefreshOut);
     EXPECT_TRUE(service.resolve(Side::access, ip("192.0.2.10")));  // stale is still used
     feed(Side::access, kArpReplyIn, 30010);
-    EXPECT_EQ(service.table(Side::access).entry(ip("192.0.2.10"))->state, NeighbourState::reachable);
+    EXPECT_EQ(service.table(Side::access).entry(ip("192.0.2.10"))->state,
+              NeighbourState::reachable);
 }
 
 TEST_F(NeighbourServiceTest, StaticEntriesOutliveEveryTimer) {
-    for (uint64_t now = 0; now <= 24 * 3600 * 1000ull; now += 3600 * 1000ull) service.tick(now, sink);
+    for (uint64_t now = 0; now <= 24 * 3600 * 1000ull; now += 3600 * 1000ull)
+        service.tick(now, sink);
     EXPECT_EQ(service.resolve(Side::core, ip("198.51.100.254")), test::kRouterMac);
     EXPECT_TRUE(sink.frames.empty());
 }

@@ -29,7 +29,8 @@ net::MacAddr mac_n(uint32_t n) {
                          static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)}};
 }
 net::IpAddr v4_n(uint32_t n) {
-    const uint8_t b[4] = {10, static_cast<uint8_t>(n >> 16), static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)};
+    const uint8_t b[4] = {10, static_cast<uint8_t>(n >> 16), static_cast<uint8_t>(n >> 8),
+                          static_cast<uint8_t>(n)};
     return net::IpAddr::v4(b);
 }
 net::IpAddr v6_n(uint32_t n) {
@@ -159,7 +160,8 @@ TEST(NeighbourTable, UnusedStaleEntryAgesOut) {
     t.start_resolution(ip("192.0.2.10"), 0);
     t.confirm(ip("192.0.2.10"), test::kPeerMac, 0);
     advance(t, 30000);
-    for (uint64_t now = 31000; now < 90000; now += 1000) ASSERT_TRUE(advance(t, now).empty()) << now;
+    for (uint64_t now = 31000; now < 90000; now += 1000)
+        ASSERT_TRUE(advance(t, now).empty()) << now;
     const auto ev = advance(t, 90000);
     ASSERT_EQ(ev.size(), 1u);
     EXPECT_EQ(ev[0].kind, Kind::aged_out);
@@ -179,7 +181,8 @@ TEST(NeighbourTable, StaticEntriesNeverAgeAndIgnoreAnswers) {
     ASSERT_EQ(t.add_static(ip("192.0.2.7"), test::kStaticMac), NeighbourTable::AddResult::added);
     EXPECT_FALSE(t.confirm(ip("192.0.2.7"), test::kPeerMac, 5));
     EXPECT_FALSE(t.mark_stale(ip("192.0.2.7"), test::kPeerMac, 5));
-    for (uint64_t now = 0; now < 10 * 3600 * 1000ull; now += 600000) ASSERT_TRUE(advance(t, now).empty());
+    for (uint64_t now = 0; now < 10 * 3600 * 1000ull; now += 600000)
+        ASSERT_TRUE(advance(t, now).empty());
     EXPECT_EQ(t.lookup(ip("192.0.2.7")), test::kStaticMac);
     EXPECT_EQ(t.entry(ip("192.0.2.7"))->state, NeighbourState::reachable);
     EXPECT_EQ(t.add_static(ip("192.0.2.7"), mac_n(9)), NeighbourTable::AddResult::updated);
@@ -233,7 +236,8 @@ TEST(NeighbourTable, TableOfStaticEntriesIsFull) {
 TEST(NeighbourTable, MatchesAModelUnderRandomChurn) {
     constexpr size_t kCapacity = 24;
     NeighbourTable t(kCapacity);
-    std::map<std::string, std::pair<net::IpAddr, std::optional<net::MacAddr>>> model;  // nullopt: incomplete
+    std::map<std::string, std::pair<net::IpAddr, std::optional<net::MacAddr>>>
+        model;                       // nullopt: incomplete
     std::vector<std::string> order;  // least recently confirmed first (for eviction)
     std::mt19937 rng(7);
     uint64_t now = 0;
@@ -278,7 +282,8 @@ TEST(NeighbourTable, MatchesAModelUnderRandomChurn) {
             const net::IpAddr b = (m & 1) ? v6_n(m) : v4_n(m);
             const auto it = model.find(b.to_string());
             const NeighbourLookup found = t.lookup_entry(b);
-            ASSERT_EQ(found.found, it != model.end()) << "step " << step << " address " << b.to_string();
+            ASSERT_EQ(found.found, it != model.end())
+                << "step " << step << " address " << b.to_string();
             if (it != model.end() && it->second.second) {
                 ASSERT_EQ(found.mac, *it->second.second);
             }

@@ -408,7 +408,8 @@ private:
             index = options_.first_seq;
             if (options_.random_start)
                 index = rng_.percent(75) ? rng_.range(65535 - 300, 65535) : rng_.range(0, 65535);
-            // Three jumps at least 180 packets apart, so no late packet spans two of them.
+            // Three long losses of 25000 packets (under 2^15, so the index stays estimable),
+            // at least 180 packets apart.
             if (options_.losses_and_jumps && n >= 1000)
                 for (size_t q = 1; q <= 3; ++q) jumps_.insert(q * n / 4 + rng_.range(0, n / 10));
         }
