@@ -4,14 +4,20 @@
 # (tests/fuzz/corpus/<target without _fuzz>/). Exits non-zero if any target crashes, leaks,
 # hangs or fails a check; the input that did it is kept as build-fuzz/artifacts/<target>-*.
 #
-# usage: scripts/fuzz.sh [SECONDS]
+# usage: scripts/fuzz.sh [--build] [SECONDS]
+#   --build: configure if needed and build the whole tree (tests included), run nothing
 # env:   FUZZ_BUILD_DIR (default build-fuzz), FUZZ_JOBS (ninja -j, default 2),
 #        FUZZ_ARGS (extra libFuzzer flags, e.g. "-seed=1"; later flags win)
 set -euo pipefail
 
+build_only=0
+if [ "${1:-}" = "--build" ]; then
+    build_only=1
+    shift
+fi
 seconds=${1:-30}
 if ! [[ $seconds =~ ^[0-9]+$ ]] || [ "$seconds" -eq 0 ]; then
-    echo "usage: $0 [SECONDS]   (SECONDS: a positive integer, default 30)" >&2
+    echo "usage: $0 [--build] [SECONDS]   (SECONDS: a positive integer, default 30)" >&2
     exit 2
 fi
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +30,12 @@ if [ ! -f "$build/build.ninja" ]; then
     CXX=clang++ meson setup "$build" "$root" \
         -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false -Dbench=disabled \
         -Dcpp_args=-fsanitize=fuzzer-no-link
+fi
+
+# --build: build everything in this clang ASan+UBSan tree (the unit tests too, which
+# scripts/test.sh runs there as its sanitizer pass) and stop.
+if [ "$build_only" = 1 ]; then
+    exec ninja -C "$build" -j "$jobs"
 fi
 
 # name, path relative to the build dir, source dir of the meson.build that defines it

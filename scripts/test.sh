@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test:
 #   1. unit, RFC-vector and libsrtp2 interop tests (GoogleTest, through meson test);
-#   2. the same tests built with AddressSanitizer and UndefinedBehaviorSanitizer;
+#   2. the same tests built with clang, AddressSanitizer and UndefinedBehaviorSanitizer;
 #   3. a short libFuzzer run of every fuzz target on its seed corpus;
 #   4. a smoke run of every benchmark and of the demo, so neither rots;
 #   5. the system tests (tests/system, pytest): msf-dataplane in network namespaces with real
@@ -32,16 +32,20 @@ phase() {  # phase NAME CMD...: runs a step, records NAME=exit code
 junits=(build/meson-logs/testlog.junit.xml)
 phase unit meson test -C build --print-errorlogs
 if [ "$quick" = 0 ]; then
-    if scripts/setup.sh --build-dir build-asan -- -Db_sanitize=address,undefined -Db_lundef=false \
-            -Dbuildtype=debugoptimized -Dbench=disabled; then
-        junits+=(build-asan/meson-logs/testlog.junit.xml)
-        phase asan-ubsan meson test -C build-asan --print-errorlogs
+    # One clang tree with ASan + UBSan (scripts/fuzz.sh configures it) serves the sanitizer
+    # pass of the unit tests and the fuzz targets, so the project is built twice, not three
+    # times.
+    fuzz_build=${FUZZ_BUILD_DIR:-build-fuzz}
+    if FUZZ_BUILD_DIR=$fuzz_build scripts/fuzz.sh --build; then
+        junits+=("$fuzz_build/meson-logs/testlog.junit.xml")
+        phase asan-ubsan meson test -C "$fuzz_build" --print-errorlogs
     else
         phases+=("asan-ubsan-build=1")
     fi
-    phase fuzz scripts/fuzz.sh "$fuzz_seconds"
+    phase fuzz env FUZZ_BUILD_DIR="$fuzz_build" scripts/fuzz.sh "$fuzz_seconds"
     phase bench-smoke scripts/bench.sh --smoke
     phase demo-smoke build/dataplane/srtp/msf-srtp-demo --packets 20000
+    phase dataplane-demo scripts/dataplane_demo.sh build
     # Debian's python3 has python3-pytest and python3-scapy (a pyenv python3 on PATH may not).
     # Each pytest case counts in the summary through its JUnit log, like the meson tests.
     system_junit=build/system-junit.xml
