@@ -44,6 +44,9 @@ if [ "$quick" = 0 ]; then
     fi
     phase fuzz env FUZZ_BUILD_DIR="$fuzz_build" scripts/fuzz.sh "$fuzz_seconds"
     phase bench-smoke scripts/bench.sh --smoke
+    phase worker-bench-smoke build/bench/msf-worker-bench --benchmark_min_time=0.01 \
+        --benchmark_filter='raw|sessions:(1|10000)/'
+    phase net-bench-smoke build/bench/msf-net-bench --benchmark_min_time=0.01
     phase demo-smoke build/dataplane/srtp/msf-srtp-demo --packets 20000
     phase dataplane-demo scripts/dataplane_demo.sh build
     # Debian's python3 has python3-pytest and python3-scapy (a pyenv python3 on PATH may not).
