@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/net/checksum.hpp"
 #include "dataplane/srtp/ipsec_mb.hpp"
 #include "dataplane/worker/worker.hpp"
 
@@ -46,6 +47,7 @@ struct Fixture {
     uint32_t sessions;
     srtp::Suite suite;
     bool unprotect;
+    bool offload;
     std::unique_ptr<dp::SessionTable> table;
     std::unique_ptr<dp::Worker> worker;
     std::vector<uint16_t> next_seq;
@@ -65,10 +67,12 @@ struct Fixture {
 // while. Directions do not share one: the from-UE contexts must see every index the to-UE
 // contexts produced, or the ROC they estimate would lag (RFC 3711 §3.3.1 has no way to learn a
 // ROC it missed).
-Fixture& fixture(uint32_t sessions, srtp::Suite suite, bool unprotect) {
+Fixture& fixture(uint32_t sessions, srtp::Suite suite, bool unprotect, bool offload) {
     static std::vector<std::unique_ptr<Fixture>> all;
     for (auto& f : all)
-        if (f->sessions == sessions && f->suite == suite && f->unprotect == unprotect) return *f;
+        if (f->sessions == sessions && f->suite == suite && f->unprotect == unprotect &&
+            f->offload == offload)
+            return *f;
     // Keep at most one large fixture alive.
     if (sessions >= 100000)
         std::erase_if(all, [](const auto& f) { return f->sessions >= 100000; });
@@ -76,6 +80,7 @@ Fixture& fixture(uint32_t sessions, srtp::Suite suite, bool unprotect) {
     f->sessions = sessions;
     f->suite = suite;
     f->unprotect = unprotect;
+    f->offload = offload;
     dp::TableConfig tc;
     tc.max_sessions = sessions;
     tc.max_workers = 2;
@@ -114,6 +119,7 @@ Fixture& fixture(uint32_t sessions, srtp::Suite suite, bool unprotect) {
     std::array<dp::Egress, 2> egress{};
     egress[0].src_mac = net::MacAddr{{0x02, 0, 0, 0, 0, 0x01}};
     egress[1].src_mac = net::MacAddr{{0x02, 0, 0, 0, 0, 0x02}};
+    if (offload) egress[0].checksum = egress[1].checksum = net::ChecksumMode::offload_ip_udp;
     f->worker = std::make_unique<dp::Worker>(
         0, *f->table, [peer](api::Side, const net::IpAddr&) { return std::optional<net::MacAddr>(peer); },
         nullptr, egress, kBurst);
@@ -122,7 +128,7 @@ Fixture& fixture(uint32_t sessions, srtp::Suite suite, bool unprotect) {
 }
 
 // A core-side RTP frame of session i: core peer -> gateway core address, checksums in software.
-void write_core_frame(rte_mbuf* m, const api::SessionSpec& s, uint16_t seq, uint32_t ssrc) {
+void write_core_frame(rte_mbuf* m, const api::SessionSpec& s, uint16_t seq, uint32_t ssrc, bool offload) {
     static uint8_t payload[kRtpSize];
     payload[0] = 0x80;
     payload[1] = 0;  // PCMU
@@ -150,11 +156,12 @@ void write_core_frame(rte_mbuf* m, const api::SessionSpec& s, uint16_t seq, uint
     m->data_len = static_cast<uint16_t>(net::udp_header_room(t) + kRtpSize);
     m->pkt_len = m->data_len;
     m->nb_segs = 1;
-    m->ol_flags = 0;
+    // A NIC with receive checksum offload has verified both sums and says so in the flags.
+    m->ol_flags = offload ? (RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD) : 0;
 }
 
 // Turns an SRTP frame the gateway sent to a UE into that UE's packet to the gateway.
-void swap_addresses(rte_mbuf* m) {
+void swap_addresses(rte_mbuf* m, bool offload) {
     uint8_t* f = rte_pktmbuf_mtod(m, uint8_t*);
     uint8_t tmp[16];
     std::memcpy(tmp, f, 6);
@@ -168,11 +175,24 @@ void swap_addresses(rte_mbuf* m) {
     std::memcpy(tmp, udp, 2);
     std::memcpy(udp, udp + 2, 2);
     std::memcpy(udp + 2, tmp, 2);
-    m->ol_flags = 0;
+    if (offload) {
+        // What the egress NIC would have done with the offloaded sums, then the ingress NIC's
+        // verdict: the frame as it would arrive from the UE.
+        const uint32_t ip_hdr = net::kIpv4HeaderLen;
+        const uint16_t ip_sum = net::ipv4_header_checksum(ip, ip_hdr);
+        net::store_be16(ip + 10, ip_sum);
+        const uint32_t udp_len = net::load_be16(udp + 4);
+        net::store_be16(udp + 6, 0);
+        const uint16_t udp_sum = net::udp_checksum(
+            net::ipv4_pseudo_header_sum(ip + 12, ip + 16, net::kIpProtoUdp, static_cast<uint16_t>(udp_len)),
+            udp, udp_len);
+        net::store_be16(udp + 6, udp_sum);
+    }
+    m->ol_flags = offload ? (RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD) : 0;
 }
 
-const dp::RxQueue kCore{0, 0, false, true, false};
-const dp::RxQueue kAccess{0, 0, true, false, false};
+dp::RxQueue core_queue(bool offload) { return {0, 0, false, true, offload}; }
+dp::RxQueue access_queue(bool offload) { return {0, 0, true, false, offload}; }
 
 // Runs protect+relay for one burst of core frames; leaves the SRTP frames in out[side 0].
 uint16_t protect_burst(Fixture& f, rte_mbuf* (&out)[2][dp::kMaxBurst], uint16_t (&count)[2],
@@ -181,10 +201,10 @@ uint16_t protect_burst(Fixture& f, rte_mbuf* (&out)[2][dp::kMaxBurst], uint16_t 
     if (rte_pktmbuf_alloc_bulk(g_pool, in, kBurst) != 0) std::abort();
     for (uint16_t k = 0; k < kBurst; ++k) {
         const uint32_t i = f.pick();
-        write_core_frame(in[k], f.specs[i], f.next_seq[i]++, i + 1);
+        write_core_frame(in[k], f.specs[i], f.next_seq[i]++, i + 1, f.offload);
     }
     const uint64_t t0 = __rdtsc();
-    f.worker->process(in, kBurst, kCore, 1, out, count);
+    f.worker->process(in, kBurst, core_queue(f.offload), 1, out, count);
     if (ticks) *ticks += __rdtsc() - t0;
     if (count[0] != kBurst || count[1] != 0) {
         std::fprintf(stderr, "protect+relay forwarded %u of %u\n", count[0], kBurst);
@@ -194,7 +214,7 @@ uint16_t protect_burst(Fixture& f, rte_mbuf* (&out)[2][dp::kMaxBurst], uint16_t 
 }
 
 void BM_protect_relay(benchmark::State& state, srtp::Suite suite) {
-    Fixture& f = fixture(static_cast<uint32_t>(state.range(0)), suite, false);
+    Fixture& f = fixture(static_cast<uint32_t>(state.range(0)), suite, false, state.range(1) != 0);
     rte_mbuf* out[2][dp::kMaxBurst];
     uint16_t count[2];
     uint64_t ticks = 0, packets = 0;
@@ -213,17 +233,17 @@ void BM_protect_relay(benchmark::State& state, srtp::Suite suite) {
 }
 
 void BM_unprotect_relay(benchmark::State& state, srtp::Suite suite) {
-    Fixture& f = fixture(static_cast<uint32_t>(state.range(0)), suite, true);
+    Fixture& f = fixture(static_cast<uint32_t>(state.range(0)), suite, true, state.range(1) != 0);
     rte_mbuf* srtp[2][dp::kMaxBurst];
     rte_mbuf* out[2][dp::kMaxBurst];
     uint16_t scount[2], count[2];
     uint64_t ticks = 0, packets = 0;
     for (auto _ : state) {
         const uint16_t n = protect_burst(f, srtp, scount, nullptr);
-        for (uint16_t k = 0; k < n; ++k) swap_addresses(srtp[0][k]);
+        for (uint16_t k = 0; k < n; ++k) swap_addresses(srtp[0][k], f.offload);
         const uint64_t t0 = __rdtsc();
         const auto begin = std::chrono::steady_clock::now();
-        f.worker->process(srtp[0], n, kAccess, 1, out, count);
+        f.worker->process(srtp[0], n, access_queue(f.offload), 1, out, count);
         const auto end = std::chrono::steady_clock::now();
         ticks += __rdtsc() - t0;
         state.SetIterationTime(std::chrono::duration<double>(end - begin).count());
@@ -335,11 +355,14 @@ int main(int argc, char** argv) {
         const std::string n = name;
         benchmark::RegisterBenchmark(("raw_ipsec_mb/" + n + "/172").c_str(), BM_raw_ipsec_mb, suite)
             ->UseManualTime();
-        for (int64_t sessions : {1, 10000, 1000000}) {
-            benchmark::RegisterBenchmark(("protect_relay/" + n + "/172").c_str(), BM_protect_relay, suite)
-                ->Arg(sessions)->ArgName("sessions")->UseManualTime();
-            benchmark::RegisterBenchmark(("unprotect_relay/" + n + "/172").c_str(), BM_unprotect_relay, suite)
-                ->Arg(sessions)->ArgName("sessions")->UseManualTime();
+        // offload 0: checksums in software (vdevs); 1: the NIC verifies and fills them.
+        for (int64_t offload : {0, 1}) {
+            for (int64_t sessions : {1, 10000, 1000000}) {
+                benchmark::RegisterBenchmark(("protect_relay/" + n + "/172").c_str(), BM_protect_relay, suite)
+                    ->Args({sessions, offload})->ArgNames({"sessions", "offload"})->UseManualTime();
+                benchmark::RegisterBenchmark(("unprotect_relay/" + n + "/172").c_str(), BM_unprotect_relay, suite)
+                    ->Args({sessions, offload})->ArgNames({"sessions", "offload"})->UseManualTime();
+            }
         }
     }
     benchmark::Initialize(&argc, argv);

@@ -86,27 +86,37 @@ struct SessionShared {
 using KeyFingerprint = std::array<uint8_t, 32>;
 KeyFingerprint key_fingerprint(const api::KeySpec& keys);
 
-struct Session {
-    uint64_t id = 0;
-    uint32_t slot = 0;
-    api::SessionSpec spec;      // as installed, with master keys and salts cleared
-    uint64_t created_ns = 0;
-
-    // Fast-path copies of the spec.
-    net::Endpoint access_local_rtp, access_local_rtcp;
-    net::Endpoint core_local_rtp, core_local_rtcp;
-    net::Endpoint core_remote_rtp, core_remote_rtcp;
-    net::Endpoint ue_configured_rtp, ue_configured_rtcp;  // empty: latch
+struct alignas(64) Session {
+    // What a packet reads comes first, in the first three cache lines: the SRTP contexts, the
+    // flow blocks and the endpoints (raw views of what the owners below hold).
+    srtp::Context* from_ue_ctx = nullptr;  // unprotect, used by the access-flow workers
+    srtp::Context* to_ue_ctx = nullptr;    // protect, used by the core-flow workers
+    FlowState* flows = nullptr;
     bool access_mux = false;
     bool core_mux = false;
+    net::Endpoint ue_configured_rtp, ue_configured_rtcp;  // empty: latch
+    net::Endpoint core_remote_rtp, core_remote_rtcp;
+    net::Endpoint access_local_rtp, access_local_rtcp;
+    net::Endpoint core_local_rtp, core_local_rtcp;
 
+    // The control thread's.
+    uint64_t id = 0;
+    uint32_t slot = 0;
+    uint64_t created_ns = 0;
+    api::SessionSpec spec;      // as installed, with master keys and salts cleared
     KeyFingerprint from_ue_fingerprint{};
     KeyFingerprint to_ue_fingerprint{};
-    std::shared_ptr<srtp::Context> from_ue;  // unprotect, written by the access-flow workers
-    std::shared_ptr<srtp::Context> to_ue;    // protect, written by the core-flow workers
+    std::shared_ptr<srtp::Context> from_ue;
+    std::shared_ptr<srtp::Context> to_ue;
     std::shared_ptr<SessionShared> shared;
 
-    FlowState& flow(FlowId f) const { return shared->flows[f]; }
+    FlowState& flow(FlowId f) const { return flows[f]; }
+    // Points the fast-path views at the owned objects; call before publishing.
+    void bind() {
+        from_ue_ctx = from_ue.get();
+        to_ue_ctx = to_ue.get();
+        flows = shared->flows.get();
+    }
 };
 
 }  // namespace msf::dp

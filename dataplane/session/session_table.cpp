@@ -231,6 +231,7 @@ TableResult SessionTable::add(const api::SessionSpec& spec, uint64_t now_ns) {
     s->from_ue = std::move(from_ue);
     s->to_ue = std::move(to_ue);
     s->shared = std::make_shared<SessionShared>();
+    s->bind();
     Session* raw = s.release();
     slots_[slot].store(raw, std::memory_order_release);
     set_ports(*raw, slot + 1);
@@ -269,6 +270,7 @@ TableResult SessionTable::modify(const api::SessionSpec& spec) {
     } else if (!(s->to_ue = make_context(spec.to_ue, spec.replay_window, &err))) {
         return error(TableError::invalid_argument, "to_ue: " + err);
     }
+    s->bind();
     Session* raw = s.release();
     slots_[slot].store(raw, std::memory_order_release);
     retire(std::unique_ptr<Session>(old), false);

@@ -129,8 +129,10 @@ bool Worker::classify(rte_mbuf* m, const RxQueue& from, Classified& out) {
     }
     out.m = m;
     // What phase 1c will read: the session now, its flow and SRTP context after 1b.
-    rte_prefetch0(hit.session);
-    rte_prefetch0(reinterpret_cast<const uint8_t*>(hit.session) + RTE_CACHE_LINE_SIZE);
+    const auto* session_lines = reinterpret_cast<const uint8_t*>(hit.session);
+    rte_prefetch0(session_lines);
+    rte_prefetch0(session_lines + RTE_CACHE_LINE_SIZE);
+    rte_prefetch0(session_lines + 2 * RTE_CACHE_LINE_SIZE);
     return true;
 }
 
@@ -211,7 +213,7 @@ void Worker::prepare(Classified& cl) {
     ps.items[list][k] = p;
     uint8_t* const buf_end = static_cast<uint8_t*>(m->buf_addr) + m->buf_len;
     ps.packets[list][k] = {payload, pf.payload_len, static_cast<uint32_t>(buf_end - payload),
-                           from_access ? s.from_ue.get() : s.to_ue.get()};
+                           from_access ? s.from_ue_ctx : s.to_ue_ctx};
 }
 
 void Worker::finish(Pending& p, srtp::Status status, uint64_t now_ns, rte_mbuf* tx[2][kMaxBurst],
@@ -255,7 +257,7 @@ void Worker::finish(Pending& p, srtp::Status status, uint64_t now_ns, rte_mbuf* 
         counters_.protected_.add();
     }
     int c = static_cast<int>(out);
-    if (!(hop_valid_[c] && hop_dst_[c] == t.dst)) {
+    if (!(hop_valid_[c] && net::same_ip(hop_dst_[c], t.dst.family, t.dst.bytes.data()))) {
         const auto mac = next_hop_(out, t.dst);
         if (!mac) [[unlikely]] {
             counters_.no_neighbour.add();
@@ -319,7 +321,7 @@ void Worker::process(rte_mbuf** pkts, uint16_t n, const RxQueue& from, uint64_t 
         const Session& s = *hit.session;
         rte_prefetch0(&s.flow(hit.flow));
         const bool to_core = flow_side(hit.flow) == api::Side::access;
-        (to_core ? s.from_ue : s.to_ue)->prefetch(flow_is_rtcp(hit.flow));
+        (to_core ? s.from_ue_ctx : s.to_ue_ctx)->prefetch(flow_is_rtcp(hit.flow));
     }
     for (uint16_t i = 0; i < nc; ++i) prepare(ps.classified[i]);
     // Phase 2: one engine call per operation.
