@@ -169,8 +169,15 @@ TEST(NeighbourConcurrency, WorkersResolveWhileTheControlThreadRuns) {
     uint64_t now = 0;
     // Runs until the workers have had their turn too: on a loaded machine they may start late.
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    // ... and until every event the test expects has happened at least once (how fast the
+    // workers' requests arrive decides when entries fail, complete and get evicted).
+    const auto all_seen = [&] {
+        const auto c = service.counters(Side::access);
+        return answers.load() > 0 && c.resolutions_completed > 0 && c.resolutions_failed > 0 &&
+               c.evictions > 0;
+    };
     for (int round = 0;
-         round < 3000 || (calls.load() < 200000 && std::chrono::steady_clock::now() < give_up);
+         round < 3000 || ((calls.load() < 200000 || !all_seen()) && std::chrono::steady_clock::now() < give_up);
          ++round) {
         now += 97;
         sink.frames.clear();
