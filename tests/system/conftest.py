@@ -172,7 +172,7 @@ class Gateway:
             f"--core.ipv4={CORE_IP4}",
             "--hugepages=false", "--memory-mb=256", "--mbufs=8191",
             f"--file-prefix={self.file_prefix}",
-            "--telemetry=false",
+            "--telemetry=true",  # test_telemetry_* reads it with dpdk-telemetry.py
             "--workers=1", "--max-sessions=1024",
             "--inactivity-check-ms=100",
             f"--control-socket={self.socket}",

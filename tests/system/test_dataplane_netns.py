@@ -7,6 +7,7 @@ warm-up that lets the dataplane latch the UE and resolve both peers' MACs by ARP
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -361,3 +362,31 @@ def test_dpctl_reports_the_dataplanes_refusals(gateway):
     assert usage.returncode == 2 and "does not apply" in usage.stderr, usage
     # Everything above left the dataplane serving.
     assert gateway.dpctl_json("hello")["server_name"] == "msf-dataplane"
+
+
+def test_telemetry_reports_sessions_ports_and_totals(gateway):
+    """dpdk-telemetry.py reads /msf/stats, /msf/ports and /msf/sessions (refreshed each second)."""
+    if shutil.which("dpdk-telemetry.py") is None:
+        pytest.skip("dpdk-telemetry.py (Debian package dpdk) is not installed")
+    s = MediaSession(60)
+    gateway.add_session(s)
+    deadline = time.monotonic() + 10
+    replies = {}
+    while time.monotonic() < deadline:
+        out = subprocess.run(["dpdk-telemetry.py", "-f", gateway.file_prefix],
+                             input="/msf/stats\n/msf/ports\n/msf/sessions\n", capture_output=True,
+                             text=True, timeout=10).stdout
+        replies = {}
+        for line in out.splitlines():
+            line = line.strip()
+            if line.startswith("{"):
+                replies.update(json.loads(line))
+        if s.id in replies.get("/msf/sessions", []):
+            break
+        time.sleep(0.3)
+    assert s.id in replies.get("/msf/sessions", []), replies
+    assert replies["/msf/stats"]["sessions"] >= 1, replies
+    assert replies["/msf/stats"]["workers"] == 1, replies
+    assert set(replies["/msf/ports"]) == {"net_af_packet0", "net_af_packet1"}, replies
+    assert all(p["link_up"] == 1 for p in replies["/msf/ports"].values()), replies
+    gateway.dpctl("session", "remove", str(s.id))
