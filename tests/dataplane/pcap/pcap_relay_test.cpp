@@ -44,6 +44,7 @@
 #include "dataplane/worker/worker.hpp"
 #include "drivers/port.hpp"
 #include "tests/dataplane/pcap/pcap_file.hpp"
+#include "tests/dataplane/libsrtp_ue.hpp"
 #include "tests/dataplane/srtp/libsrtp_oracle.hpp"
 
 namespace msf::dp {
@@ -399,40 +400,7 @@ net::Endpoint ue_of(const api::SessionSpec& s) { return ue_endpoint(s.access.loc
 // RFC 3550 §11: RTCP on the RTP port + 1 unless multiplexed (RFC 5761).
 net::Endpoint rtcp_of(const net::Endpoint& rtp, bool mux) { return mux ? rtp : plus(rtp, 1); }
 
-// The UE of a session, by libsrtp2: protects with the session's from_ue key, unprotects with its
-// to_ue key.
-class Ue {
-public:
-    explicit Ue(const api::SessionSpec& s)
-        : sender_(s.from_ue.suite, s.from_ue.master_key, s.from_ue.master_salt, s.from_ue.mki,
-                  LibsrtpSession::Role::sender),
-          receiver_(s.to_ue.suite, s.to_ue.master_key, s.to_ue.master_salt, s.to_ue.mki,
-                    LibsrtpSession::Role::receiver) {}
-
-    Bytes protect(Bytes rtp) {
-        check(sender_.protect_rtp(rtp), "srtp_protect");
-        return rtp;
-    }
-    Bytes protect_rtcp(Bytes rtcp) {
-        check(sender_.protect_rtcp(rtcp), "srtp_protect_rtcp");
-        return rtcp;
-    }
-    // nullopt when libsrtp refuses the packet.
-    std::optional<Bytes> unprotect(Bytes srtp) {
-        return receiver_.unprotect_rtp(srtp) == srtp_err_status_ok ? std::optional(srtp) : std::nullopt;
-    }
-    std::optional<Bytes> unprotect_rtcp(Bytes srtcp) {
-        return receiver_.unprotect_rtcp(srtcp) == srtp_err_status_ok ? std::optional(srtcp) : std::nullopt;
-    }
-
-private:
-    static void check(srtp_err_status_t st, const char* what) {
-        if (st != srtp_err_status_ok)
-            throw std::runtime_error(std::string(what) + ": " + srtp::test::interop::libsrtp_status_name(st));
-    }
-    LibsrtpSession sender_;
-    LibsrtpSession receiver_;
-};
+using Ue = test::LibsrtpUe;
 
 // The RTCP a UE gets out of an SRTCP packet the gateway sent it, nullopt when it is refused.
 // libsrtp cannot unprotect SRTCP of the _32 suites with an MKI (DESIGN.md); for those the layout

@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/dataplane/libsrtp_ue.hpp"
 #include "tests/dataplane/srtp/libsrtp_oracle.hpp"
 
 namespace msf::dp {
@@ -339,40 +340,7 @@ net::Endpoint core_rtcp_remote(const api::SessionSpec& s) {
     return s.core.rtcp_mux ? s.core.remote : plus(s.core.remote, 1);
 }
 
-// The UE of a session, by libsrtp2: protects with the session's from_ue key, unprotects with its
-// to_ue key.
-class Ue {
-public:
-    explicit Ue(const api::SessionSpec& s)
-        : sender_(s.from_ue.suite, s.from_ue.master_key, s.from_ue.master_salt, s.from_ue.mki,
-                  LibsrtpSession::Role::sender),
-          receiver_(s.to_ue.suite, s.to_ue.master_key, s.to_ue.master_salt, s.to_ue.mki,
-                    LibsrtpSession::Role::receiver) {}
-
-    Bytes protect(Bytes rtp) {
-        check(sender_.protect_rtp(rtp), "srtp_protect");
-        return rtp;
-    }
-    Bytes protect_rtcp(Bytes rtcp) {
-        check(sender_.protect_rtcp(rtcp), "srtp_protect_rtcp");
-        return rtcp;
-    }
-    // nullopt when libsrtp refuses the packet.
-    std::optional<Bytes> unprotect(Bytes srtp) {
-        return receiver_.unprotect_rtp(srtp) == srtp_err_status_ok ? std::optional(srtp) : std::nullopt;
-    }
-    std::optional<Bytes> unprotect_rtcp(Bytes srtcp) {
-        return receiver_.unprotect_rtcp(srtcp) == srtp_err_status_ok ? std::optional(srtcp) : std::nullopt;
-    }
-
-private:
-    static void check(srtp_err_status_t st, const char* what) {
-        if (st != srtp_err_status_ok)
-            throw std::runtime_error(std::string(what) + ": " + srtp::test::interop::libsrtp_status_name(st));
-    }
-    LibsrtpSession sender_;
-    LibsrtpSession receiver_;
-};
+using Ue = test::LibsrtpUe;
 
 // A datagram from the UE at `ue` to the session's access RTP port, or its RTCP port.
 Datagram from_ue(const api::SessionSpec& s, const net::Endpoint& ue, Bytes payload, bool rtcp_port = false) {
