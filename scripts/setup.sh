@@ -23,7 +23,7 @@ packages=(
     libdpdk-dev dpdk dpdk-dev libipsec-mb-dev libsrtp2-dev libssl-dev
     libboost-program-options-dev libbenchmark-dev libgtest-dev libgmock-dev libpcap-dev
     iproute2 ethtool python3-pytest python3-scapy
-    libsqlite3-dev nlohmann-json3-dev libfreediameter-dev tshark
+    libsqlite3-dev nlohmann-json3-dev libfreediameter-dev freediameter tshark
 )
 
 missing=()

@@ -115,11 +115,15 @@ int EventLoop::run_once(int timeout_ms) {
     const int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), timeout_ms);
     int ran = 0;
     for (int i = 0; i < n; ++i) {
-        auto it = by_token_.find(events[i].data.u64);
+        // epoll_event is packed on x86-64: copy the token out rather than bind a misaligned
+        // reference to it.
+        const uint64_t token = events[i].data.u64;
+        auto it = by_token_.find(token);
         if (it == by_token_.end()) continue;  // removed by an earlier callback of this batch
         // Keep the registration alive while its callback runs: it may remove itself.
         std::shared_ptr<Registration> registration = it->second;
-        registration->callback(events[i].events);
+        const uint32_t ready = events[i].events;
+        registration->callback(ready);
         ++ran;
     }
     ran += run_due_timers();

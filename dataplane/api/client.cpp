@@ -8,8 +8,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <iterator>
 #include <cstring>
+#include <iterator>
+#include <unordered_map>
 
 namespace msf::api {
 
@@ -217,6 +218,178 @@ Response<MessageBody> ControlClient::request(MessageBody body) {
             break;
         }
     }
+}
+
+bool ControlClient::read_available(Result* failure) {
+    for (;;) {
+        const size_t old_size = in_.size();
+        in_.resize(old_size + kReadChunk);
+        const ssize_t n = ::recv(fd_, in_.data() + old_size, kReadChunk, MSG_DONTWAIT);
+        in_.resize(old_size + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+        if (n > 0) continue;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+        *failure = lost(n == 0 || errno == ECONNRESET ? closed_by_server()
+                                                       : std::string("recv: ") + std::strerror(errno));
+        return false;
+    }
+}
+
+std::vector<Response<MessageBody>> ControlClient::request_many(std::vector<MessageBody> bodies) {
+    std::vector<Response<MessageBody>> out(bodies.size());
+    for (size_t first = 0; first < bodies.size(); first += kMaxPipelined)
+        exchange(bodies, first, std::min(kMaxPipelined, bodies.size() - first), out);
+    return out;
+}
+
+void ControlClient::exchange(std::vector<MessageBody>& bodies, size_t first, size_t count,
+                             std::vector<Response<MessageBody>>& out) {
+    // Every request of the window goes into one buffer, sent with as few write()s as the socket
+    // allows; request_id -> index of the reply in `out`.
+    std::vector<uint8_t> frames;
+    std::unordered_map<uint32_t, size_t> waiting;
+    waiting.reserve(count);
+    for (size_t i = first; i < first + count; ++i) {
+        const std::string_view name = kMessageTypes[bodies[i].index()].name;
+        if (fd_ < 0) {
+            out[i].status = unavailable(std::string(name) + ": not connected");
+            continue;
+        }
+        const uint32_t id = next_request_id_++;
+        if (next_request_id_ == 0) next_request_id_ = 1;  // 0 is for pushed events
+        Message message{id, std::move(bodies[i])};
+        const size_t start = frames.size();
+        encode(message, frames);
+        // Our copy of any keys is no longer needed once encoded.
+        if (auto* add = std::get_if<SessionAddRequest>(&message.body)) wipe_keys(add->spec);
+        if (auto* mod = std::get_if<SessionModifyRequest>(&message.body)) wipe_keys(mod->spec);
+        const size_t size = frames.size() - start;
+        if (size > kMaxMessageSize) {
+            wipe_bytes(std::span<uint8_t>(frames).subspan(start));
+            frames.resize(start);
+            out[i].status = Result::failure(ResultCode::invalid_argument,
+                                            std::string(name) + " of " + std::to_string(size) +
+                                                " bytes exceeds the " + std::to_string(kMaxMessageSize) +
+                                                "-byte message limit");
+            continue;
+        }
+        waiting.emplace(id, i);
+    }
+    if (waiting.empty()) return;
+
+    const int64_t deadline = now_ms() + timeout_ms_;
+    const auto fail_waiting = [&](const Result& why) {
+        for (const auto& [id, index] : waiting) out[index].status = why;
+        waiting.clear();
+    };
+    // Send, reading answers meanwhile so that neither side can stall on a full socket buffer.
+    size_t sent = 0;
+    Result failure;
+    while (sent < frames.size()) {
+        const ssize_t n = ::send(fd_, frames.data() + sent, frames.size() - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n >= 0) {
+            sent += static_cast<size_t>(n);
+            continue;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EPIPE || errno == ECONNRESET) {
+            failure = lost(closed_by_server());
+            break;
+        }
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            failure = lost(std::string("send: ") + std::strerror(errno));
+            break;
+        }
+        pollfd p{fd_, POLLIN | POLLOUT, 0};
+        const int ready = ::poll(&p, 1, remaining_ms(deadline));
+        if (ready < 0 && errno != EINTR) {
+            failure = lost(std::string("poll: ") + std::strerror(errno));
+            break;
+        }
+        // A partly sent frame leaves the stream unusable: close rather than resynchronise.
+        if (ready == 0) {
+            failure = lost("send timed out after " + std::to_string(timeout_ms_) + " ms");
+            break;
+        }
+        if (ready > 0 && (p.revents & POLLIN) && !read_available(&failure)) break;
+    }
+    wipe_bytes(frames);  // session_add carries keys
+    if (fd_ < 0) {
+        // Lost while sending: what was not answered yet (lost() drops unread input) never will be.
+        fail_waiting(failure.ok() ? unavailable("connection lost") : failure);
+        return;
+    }
+
+    while (!waiting.empty()) {
+        Message message;
+        switch (receive(deadline, &message, &failure)) {
+        case Wait::failed:
+            if (fd_ < 0) {
+                fail_waiting(failure);
+                return;
+            }
+            // A whole reply that does not decode: the server answers in order, so it belongs to
+            // the oldest request still waiting.
+            {
+                auto oldest = std::min_element(waiting.begin(), waiting.end(),
+                                               [](const auto& a, const auto& b) { return a.second < b.second; });
+                out[oldest->second].status = failure;
+                waiting.erase(oldest);
+            }
+            break;
+        case Wait::timeout:
+            // The connection stays; late replies are recognised by their request_id and skipped.
+            fail_waiting(unavailable("no reply to " + std::to_string(waiting.size()) + " of " +
+                                     std::to_string(count) + " pipelined requests within " +
+                                     std::to_string(timeout_ms_) + " ms"));
+            return;
+        case Wait::message:
+            if (auto it = waiting.find(message.request_id); it != waiting.end()) {
+                out[it->second].value = std::move(message.body);
+                waiting.erase(it);
+            } else if (auto* event = std::get_if<EventPush>(&message.body); event && message.request_id == 0) {
+                queue_event(event->event);
+            }
+            // Anything else answers an earlier request that timed out: skip it.
+            break;
+        }
+    }
+}
+
+std::vector<Result> ControlClient::add_sessions(std::span<const SessionSpec> specs) {
+    std::vector<MessageBody> bodies;
+    bodies.reserve(specs.size());
+    for (const SessionSpec& spec : specs) bodies.emplace_back(SessionAddRequest{spec});
+    std::vector<Response<MessageBody>> replies = request_many(std::move(bodies));
+    std::vector<Result> out;
+    out.reserve(replies.size());
+    for (Response<MessageBody>& reply : replies) out.push_back(expect_result(std::move(reply), "session_add"));
+    return out;
+}
+
+std::vector<Result> ControlClient::remove_sessions(std::span<const uint64_t> session_ids) {
+    std::vector<MessageBody> bodies;
+    bodies.reserve(session_ids.size());
+    for (uint64_t id : session_ids) bodies.emplace_back(SessionRemoveRequest{id});
+    std::vector<Response<MessageBody>> replies = request_many(std::move(bodies));
+    std::vector<Result> out;
+    out.reserve(replies.size());
+    for (Response<MessageBody>& reply : replies) out.push_back(expect_result(std::move(reply), "session_remove"));
+    return out;
+}
+
+std::vector<Response<SessionInfo>> ControlClient::get_sessions(std::span<const uint64_t> session_ids) {
+    std::vector<MessageBody> bodies;
+    bodies.reserve(session_ids.size());
+    for (uint64_t id : session_ids) bodies.emplace_back(SessionGetRequest{id});
+    std::vector<Response<MessageBody>> replies = request_many(std::move(bodies));
+    std::vector<Response<SessionInfo>> out;
+    out.reserve(replies.size());
+    for (Response<MessageBody>& reply : replies) {
+        auto info = expect_body<SessionInfoReply>(std::move(reply), "session_get");
+        out.push_back({std::move(info.status), std::move(info.value.info)});
+    }
+    return out;
 }
 
 Result ControlClient::reply_status(const MessageBody& reply) {

@@ -62,6 +62,21 @@ public:
     // Sends any message and waits for the reply with its request_id (events that arrive
     // meanwhile are queued). The reply may be an error message: see reply_status().
     Response<MessageBody> request(MessageBody body);
+
+    // Pipelining: at most this many requests are in flight at once. The server answers every
+    // whole frame it reads, in order, and closes a client with more than its max_output_bytes
+    // (8 MiB) of answers queued; 1024 of the largest common answer (session_info, under 1 KiB)
+    // stay far below that even when we are slow to read.
+    static constexpr size_t kMaxPipelined = 1024;
+    // Sends every request before reading any answer (kMaxPipelined at a time, few write()s)
+    // and returns the replies in the order of `bodies`, each as request() would. The whole
+    // exchange shares one deadline of timeout_ms: requests unanswered by then, or when the
+    // connection is lost, are unavailable. Keys are wiped from the bodies once encoded.
+    std::vector<Response<MessageBody>> request_many(std::vector<MessageBody> bodies);
+    // session_add / session_remove for many streams: one Result per element, in order.
+    std::vector<Result> add_sessions(std::span<const SessionSpec> specs);
+    std::vector<Result> remove_sessions(std::span<const uint64_t> session_ids);
+    std::vector<Response<SessionInfo>> get_sessions(std::span<const uint64_t> session_ids);
     // The status an error or result reply carries; ok for any other reply.
     static Result reply_status(const MessageBody& reply);
 
@@ -69,6 +84,11 @@ private:
     enum class Wait : uint8_t { message, timeout, failed };
 
     Result send_frame(std::span<const uint8_t> frame, int64_t deadline_ms);
+    // One window of request_many (at most kMaxPipelined bodies): replies land in out[first..].
+    void exchange(std::vector<MessageBody>& bodies, size_t first, size_t count,
+                  std::vector<Response<MessageBody>>& out);
+    // Reads whatever is readable now into in_ without waiting; false if the link was lost.
+    bool read_available(Result* failure);
     // Reads until one whole message is buffered; the message is left in *message.
     Wait receive(int64_t deadline_ms, Message* message, Result* failure);
     Result lost(std::string why);

@@ -561,6 +561,129 @@ TEST_F(ControlSocketTest, PipelinedRequestsAreAnsweredInOrder) {
     EXPECT_EQ(on_server([this] { return handler_.sessions.size(); }), 199u);
 }
 
+TEST_F(ControlSocketTest, PipelinedBatchGetsOneResultPerRequestInOrderWithFailuresInTheMiddle) {
+    start();
+    ControlClient c;
+    connect_and_hello(c);
+    // Ids that exist already fail in the middle; more than kMaxPipelined goes in several windows.
+    ASSERT_TRUE(c.add_session(spec_with_id(5)).ok());
+    ASSERT_TRUE(c.add_session(spec_with_id(1500)).ok());
+    constexpr uint64_t kCount = 2 * ControlClient::kMaxPipelined + 7;
+    std::vector<SessionSpec> specs;
+    std::vector<uint64_t> ids;
+    for (uint64_t id = 1; id <= kCount; ++id) {
+        specs.push_back(spec_with_id(id));
+        ids.push_back(id);
+    }
+    const std::vector<Result> added = c.add_sessions(specs);
+    ASSERT_EQ(added.size(), kCount);
+    for (uint64_t id = 1; id <= kCount; ++id) {
+        if (id == 5 || id == 1500)
+            EXPECT_EQ(added[id - 1].code, ResultCode::already_exists) << id;
+        else
+            EXPECT_TRUE(added[id - 1].ok()) << id << ": " << to_string(added[id - 1]);
+    }
+    EXPECT_EQ(on_server([this] { return handler_.sessions.size(); }), kCount);
+
+    // Gets answer with each stream's own info, an unknown id with not_found, in order.
+    std::vector<uint64_t> lookups = {3, kCount + 1, 1500, 1};
+    const auto infos = c.get_sessions(lookups);
+    ASSERT_EQ(infos.size(), 4u);
+    EXPECT_EQ(infos[0].value.spec.id, 3u);
+    EXPECT_EQ(infos[1].status.code, ResultCode::not_found);
+    EXPECT_EQ(infos[2].value.spec.id, 1500u);
+    EXPECT_EQ(infos[2].value.access, testing::sample_counters(1500 * 100));
+    EXPECT_EQ(infos[3].value.spec.id, 1u);
+    EXPECT_TRUE(infos[3].value.spec.from_ue.master_key.empty());
+
+    ids.push_back(kCount + 1);  // unknown: not_found at the end
+    const std::vector<Result> removed = c.remove_sessions(ids);
+    ASSERT_EQ(removed.size(), kCount + 1);
+    for (size_t i = 0; i < kCount; ++i) EXPECT_TRUE(removed[i].ok()) << i;
+    EXPECT_EQ(removed[kCount].code, ResultCode::not_found);
+    EXPECT_TRUE(on_server([this] { return handler_.sessions.empty(); }));
+    EXPECT_EQ(stats().slow_client_disconnects, 0u);
+    // The connection is still in step for single requests.
+    EXPECT_TRUE(c.add_session(spec_with_id(9)).ok());
+}
+
+TEST_F(ControlSocketTest, PipelinedBatchQueuesEventsAndRefusesAnOversizedRequestAlone) {
+    start();
+    ControlClient c;
+    connect_and_hello(c);
+    ASSERT_TRUE(c.subscribe_events().ok());
+    const Event event{EventType::inactivity, 7, Side::access, 30000};
+    on_server([&] {
+        server_->publish(event);
+        return 0;
+    });
+    SessionSpec huge = spec_with_id(2);
+    huge.from_ue.master_key.assign(kMaxMessageSize, 1);
+    std::vector<MessageBody> bodies = {SessionAddRequest{spec_with_id(1)}, SessionAddRequest{huge},
+                                       SessionAddRequest{spec_with_id(3)}};
+    const auto replies = c.request_many(std::move(bodies));
+    ASSERT_EQ(replies.size(), 3u);
+    EXPECT_TRUE(replies[0].ok() && ControlClient::reply_status(replies[0].value).ok());
+    EXPECT_EQ(replies[1].status.code, ResultCode::invalid_argument);
+    EXPECT_TRUE(replies[2].ok() && ControlClient::reply_status(replies[2].value).ok());
+    auto e = c.next_event(0);
+    ASSERT_TRUE(e.ok() && e.value.has_value());
+    EXPECT_EQ(*e.value, event);
+}
+
+TEST_F(ControlSocketTest, ConnectionLostMidBatchLeavesTheUnansweredRequestsUnavailable) {
+    // A server that answers the first three requests of a batch and then closes.
+    const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path_.c_str(), sizeof(addr.sun_path) - 1);
+    ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    ASSERT_EQ(::listen(listener, 1), 0);
+    std::thread server([listener] {
+        const int fd = ::accept(listener, nullptr, nullptr);
+        Bytes in;
+        size_t answered = 0;
+        while (answered < 3) {
+            uint8_t buf[4096];
+            const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+            if (n <= 0) break;
+            in.insert(in.end(), buf, buf + n);
+            for (;;) {
+                const FrameCheck check = check_frame(in);
+                if (check.state != FrameCheck::State::complete || answered == 3) break;
+                auto request = decode(std::span<const uint8_t>(in).first(check.length));
+                in.erase(in.begin(), in.begin() + static_cast<ptrdiff_t>(check.length));
+                const Result result = answered == 1 ? Result::failure(ResultCode::no_space, "table full")
+                                                    : Result::success();
+                const Bytes reply = encode(Message{request ? request->request_id : 0, ResultReply{result}});
+                ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+                ++answered;
+            }
+        }
+        ::close(fd);
+    });
+    ControlClient c(3000);
+    ASSERT_TRUE(c.connect(path_).ok());
+    std::vector<SessionSpec> specs;
+    for (uint64_t id = 1; id <= 10; ++id) specs.push_back(spec_with_id(id));
+    const std::vector<Result> results = c.add_sessions(specs);
+    server.join();
+    ::close(listener);
+    ASSERT_EQ(results.size(), 10u);
+    EXPECT_TRUE(results[0].ok());
+    EXPECT_EQ(results[1].code, ResultCode::no_space);
+    EXPECT_TRUE(results[2].ok());
+    for (size_t i = 3; i < 10; ++i) {
+        EXPECT_EQ(results[i].code, ResultCode::unavailable) << i;
+        EXPECT_THAT(results[i].message, HasSubstr("connection closed by the server")) << i;
+    }
+    EXPECT_FALSE(c.connected());
+    // Nothing more is sent on a lost link.
+    const std::vector<Result> after = c.add_sessions(std::vector<SessionSpec>{spec_with_id(11)});
+    ASSERT_EQ(after.size(), 1u);
+    EXPECT_EQ(after[0].code, ResultCode::unavailable);
+}
+
 TEST_F(ControlSocketTest, ClientThatNeverReadsIsDisconnectedAtTheBound) {
     for (uint64_t i = 1; i <= kMaxListPage; ++i) handler_.add_session(spec_with_id(i));
     ControlServerOptions o = options();

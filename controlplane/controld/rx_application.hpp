@@ -1,0 +1,107 @@
+// msf-controld's Rx application: the Diameter node hands it AARs and STRs, it plans them
+// (rx/aar.hpp), applies the operator's limits, asks the session manager to install, update or
+// remove, and answers once the store has committed (group commit: one SQLite transaction per
+// event-loop iteration covers every request of that iteration). It also turns dataplane events
+// into RARs and aborts sessions the gateway cannot keep with ASRs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "controlplane/controld/config.hpp"
+#include "controlplane/diameter/node.hpp"
+#include "controlplane/rx/aar.hpp"
+#include "controlplane/rx/answers.hpp"
+#include "controlplane/sessions/manager.hpp"
+
+namespace msf::controld {
+
+struct RxCounters {
+    uint64_t aar_initial = 0, aar_update = 0, aar_refused = 0;
+    uint64_t str = 0, str_unknown = 0;
+    uint64_t rar_sent = 0, asr_sent = 0, answers_lost = 0;
+};
+
+class RxApplication final : public diameter::ApplicationHandler {
+public:
+    using Log = std::function<void(std::string_view)>;
+
+    RxApplication(const ControldConfig& config, sessions::SessionManager& manager, Log log);
+    // The node is made after the application (it needs the handler); set it before the loop runs.
+    void attach(diameter::Node& node) { node_ = &node; }
+
+    void on_request(diameter::PeerRef peer, diameter::Message&& request, diameter::Responder responder) override;
+    void on_peer_state(diameter::PeerRef peer, bool open) override;
+
+    // End of a loop iteration: installs and removes what the iteration queued (one pipelined
+    // dataplane exchange each, SessionManager::install_batch and remove_batch), commits the
+    // store, then sends every answer of the iteration in the order the requests came.
+    void commit_and_answer();
+
+    // A dataplane event (inactivity, authentication-failure storm): RAR to the session's P-CSCF.
+    void on_dataplane_event(const api::Event& event);
+    // The operator removed a session (msfctl): ASR to its P-CSCF. The session is already gone
+    // from the manager; `session` is its last state.
+    void on_session_removed_by_operator(const sessions::ControlSession& session);
+
+    const RxCounters& counters() const { return counters_; }
+    size_t sessions_of(const std::string& peer) const;
+
+private:
+    struct PendingAnswer {
+        diameter::Responder responder;
+        diameter::Message answer;
+        std::string installed_session;  // a new session to take back if the commit fails
+    };
+
+    // An initial AAR that passed planning and the limits, waiting for the end of the iteration.
+    struct QueuedInstall {
+        size_t answer;  // its slot in pending_
+        diameter::Message aar;
+        sessions::ControlSession desired;
+        std::string peer;
+    };
+    // An STR that passed its checks, likewise.
+    struct QueuedRemoval {
+        size_t answer;
+        diameter::Message str;
+        std::string peer;
+    };
+
+    void handle_aar(diameter::PeerRef peer, diameter::Message&& aar, diameter::Responder responder);
+    void handle_str(diameter::Message&& str, diameter::Responder responder);
+    // Requests are handled in arrival order: one that touches a queued session runs the queue first.
+    bool queued(std::string_view session_id) const;
+    // Runs the queued removals, then the queued installs (removals free ports first), and fills
+    // in their answers.
+    void run_queued();
+    void refuse(const diameter::Message& request, diameter::Responder responder, const rx::RxError& error);
+    const rx::MediaPolicy& policy_for(std::string_view peer) const;
+    uint32_t session_limit_for(std::string_view peer) const;
+    rx::RxError manager_error(const sessions::Status& status) const;
+    void send_request(const sessions::ControlSession& session, diameter::Message request, bool abort);
+    void count_session(const std::string& peer, int delta);
+
+    const ControldConfig& config_;
+    sessions::SessionManager& manager_;
+    diameter::Node* node_ = nullptr;
+    Log log_;
+    rx::LocalIdentity self_;
+    rx::MediaPolicy default_policy_;
+    std::unordered_map<std::string, rx::MediaPolicy> peer_policy_;  // peers with their own rules
+    std::unordered_map<std::string, uint32_t> peer_limit_;
+    std::unordered_map<std::string, size_t> per_peer_;  // installed and queued sessions per Origin-Host
+    std::vector<PendingAnswer> pending_;
+    std::vector<QueuedInstall> queued_installs_;
+    std::vector<QueuedRemoval> queued_removals_;
+    std::unordered_set<std::string> queued_ids_;  // Session-Ids of both queues
+    RxCounters counters_;
+};
+
+// The media policy the configuration describes.
+rx::MediaPolicy media_policy(const ControldConfig& config);
+
+}  // namespace msf::controld

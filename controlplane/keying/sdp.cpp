@@ -1,0 +1,663 @@
+#include "controlplane/keying/sdp.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <utility>
+
+namespace msf::keying {
+
+namespace {
+
+constexpr std::string_view kCryptoPrefix = "a=crypto:";
+constexpr std::string_view kRtcpPrefix = "a=rtcp:";
+constexpr std::string_view kRtcpMux = "a=rtcp-mux";
+constexpr std::string_view kE2aePrefix = "a=3ge2ae:";
+
+struct ProtoName {
+    MediaProto kind;
+    std::string_view name;
+    MediaProto plain;   // the kind without S
+    MediaProto secure;  // the kind with S
+};
+// RFC 3551 RTP/AVP, RFC 3711 RTP/SAVP, RFC 4585 RTP/AVPF, RFC 5124 RTP/SAVPF.
+constexpr std::array<ProtoName, 4> kProtos = {{
+    {MediaProto::rtp_avp, "RTP/AVP", MediaProto::rtp_avp, MediaProto::rtp_savp},
+    {MediaProto::rtp_savp, "RTP/SAVP", MediaProto::rtp_avp, MediaProto::rtp_savp},
+    {MediaProto::rtp_avpf, "RTP/AVPF", MediaProto::rtp_avpf, MediaProto::rtp_savpf},
+    {MediaProto::rtp_savpf, "RTP/SAVPF", MediaProto::rtp_avpf, MediaProto::rtp_savpf},
+}};
+
+const ProtoName* proto_by_name(std::string_view name) {
+    for (const ProtoName& p : kProtos)
+        if (p.name == name) return &p;
+    return nullptr;
+}
+
+const ProtoName& proto_by_kind(MediaProto kind) {
+    for (const ProtoName& p : kProtos)
+        if (p.kind == kind) return p;
+    return kProtos[0];  // not reached: callers pass one of kProtos' kinds
+}
+
+KeyingError sdp_error(ErrorCode code, std::string message) {
+    return make_error(code, "sdp: " + std::move(message));
+}
+
+std::string quoted(std::string_view s) {
+    constexpr size_t kMax = 64;
+    // Appended piecewise: GCC 12 warns (-Wrestrict, a false positive) on "'" + std::string.
+    std::string out;
+    out.reserve(kMax + 5);
+    out += '\'';
+    out += s.substr(0, kMax);
+    out += s.size() > kMax ? "...'" : "'";
+    return out;
+}
+
+std::vector<std::string_view> split_spaces(std::string_view s) {
+    std::vector<std::string_view> tokens;
+    size_t i = 0;
+    while (i < s.size()) {
+        while (i < s.size() && s[i] == ' ') ++i;
+        const size_t start = i;
+        while (i < s.size() && s[i] != ' ') ++i;
+        if (i > start) tokens.push_back(s.substr(start, i - start));
+    }
+    return tokens;
+}
+
+std::optional<uint64_t> parse_decimal(std::string_view s, uint64_t max) {
+    if (s.empty() || s.size() > 20 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
+    uint64_t value = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (ec != std::errc() || end != s.data() + s.size() || value > max) return std::nullopt;
+    return value;
+}
+
+std::optional<uint16_t> parse_port(std::string_view s) {
+    const auto v = parse_decimal(s, 65535);
+    if (!v) return std::nullopt;
+    return static_cast<uint16_t>(*v);
+}
+
+std::string address_fields(const net::IpAddr& address) {
+    return (address.is_v4() ? "IN IP4 " : "IN IP6 ") + address.to_string();
+}
+
+// ---- One line of each kind we understand ----
+
+struct MLine {
+    std::string_view media;
+    uint16_t port = 0;
+    std::optional<uint16_t> port_count;
+    std::string_view proto;
+    std::vector<std::string_view> formats;
+};
+
+// RFC 8866 §5.14: m=<media> <port>[/<number of ports>] <proto> <fmt> ...
+Expected<MLine> parse_m_line(std::string_view line) {
+    const auto f = split_spaces(line.substr(2));
+    if (f.size() < 4)
+        return sdp_error(ErrorCode::malformed, "m= line " + quoted(line) + " needs <media> <port> <proto> <fmt>");
+    MLine m;
+    m.media = f[0];
+    const size_t slash = f[1].find('/');
+    const auto port = parse_port(f[1].substr(0, slash));
+    if (!port) return sdp_error(ErrorCode::malformed, "m= port " + quoted(f[1].substr(0, slash)) + " is not a number 0..65535");
+    m.port = *port;
+    if (slash != std::string_view::npos) {
+        const auto count = parse_decimal(f[1].substr(slash + 1), 65535);
+        if (!count || *count == 0)
+            return sdp_error(ErrorCode::malformed, "m= port count " + quoted(f[1].substr(slash + 1)) + " is not 1..65535");
+        m.port_count = static_cast<uint16_t>(*count);
+    }
+    m.proto = f[2];
+    m.formats.assign(f.begin() + 3, f.end());
+    return m;
+}
+
+std::string format_m_line(const MLine& m, uint16_t port, std::string_view proto) {
+    std::string out = "m=" + std::string(m.media) + ' ' + std::to_string(port);
+    if (m.port_count) out += '/' + std::to_string(*m.port_count);
+    out += ' ';
+    out += proto;
+    for (std::string_view fmt : m.formats) {
+        out += ' ';
+        out += fmt;
+    }
+    return out;
+}
+
+// "IN IP4 <address>" / "IN IP6 <address>", with a multicast /ttl[/n] or /n suffix allowed
+// (RFC 8866 §5.7). Literal addresses only: a UE's media address is never an FQDN here.
+Expected<net::IpAddr> parse_address_fields(std::string_view nettype, std::string_view addrtype,
+                                           std::string_view address, std::string_view what) {
+    if (nettype != "IN") return sdp_error(ErrorCode::malformed, std::string(what) + " network type " + quoted(nettype) + " is not IN");
+    const bool v4 = addrtype == "IP4";
+    if (!v4 && addrtype != "IP6")
+        return sdp_error(ErrorCode::malformed, std::string(what) + " address type " + quoted(addrtype) + " is not IP4 or IP6");
+    const std::string_view literal = address.substr(0, address.find('/'));
+    const auto parsed = net::IpAddr::parse(literal);
+    if (!parsed || parsed->is_v4() != v4)
+        return sdp_error(ErrorCode::malformed, std::string(what) + " address " + quoted(literal) + " is not an " +
+                                                   (v4 ? "IPv4" : "IPv6") + " address");
+    return *parsed;
+}
+
+Expected<net::IpAddr> parse_c_line(std::string_view line) {
+    const auto f = split_spaces(line.substr(2));
+    if (f.size() != 3) return sdp_error(ErrorCode::malformed, "c= line " + quoted(line) + " is not 'IN IP4|IP6 <address>'");
+    return parse_address_fields(f[0], f[1], f[2], "c=");
+}
+
+struct Rtcp {
+    uint16_t port = 0;
+    std::optional<net::IpAddr> address;
+};
+
+// RFC 3605 §2.1: a=rtcp:<port> [<nettype> <addrtype> <connection-address>]
+Expected<Rtcp> parse_rtcp(std::string_view line) {
+    const auto f = split_spaces(line.substr(kRtcpPrefix.size()));
+    if (f.size() != 1 && f.size() != 4)
+        return sdp_error(ErrorCode::malformed, "a=rtcp line " + quoted(line) + " is not '<port> [IN IP4|IP6 <address>]'");
+    Rtcp r;
+    const auto port = parse_port(f[0]);
+    if (!port) return sdp_error(ErrorCode::malformed, "a=rtcp: port " + quoted(f[0]) + " is not a number 0..65535");
+    r.port = *port;
+    if (f.size() == 4) {
+        auto address = parse_address_fields(f[1], f[2], f[3], "a=rtcp:");
+        if (!address) return address.error();
+        r.address = *address;
+    }
+    return r;
+}
+
+Expected<E2aeIndication> parse_e2ae(std::string_view line) {
+    const std::string_view value = line.substr(kE2aePrefix.size());
+    if (value == "requested") return E2aeIndication::requested;
+    if (value == "applied") return E2aeIndication::applied;
+    return sdp_error(ErrorCode::malformed, "a=3ge2ae value " + quoted(value) + " is neither requested nor applied");
+}
+
+std::string e2ae_line(E2aeIndication indication) {
+    return std::string(kE2aePrefix) + (indication == E2aeIndication::requested ? "requested" : "applied");
+}
+
+struct Origin {
+    size_t version_offset = 0;  // in the line
+    size_t version_len = 0;
+    uint64_t version = 0;
+};
+
+// RFC 8866 §5.2: o=<username> <sess-id> <sess-version> <nettype> <addrtype> <unicast-address>
+Expected<Origin> parse_origin(std::string_view line) {
+    const auto f = split_spaces(line.substr(2));
+    if (f.size() != 6) return sdp_error(ErrorCode::malformed, "o= line " + quoted(line) + " does not have 6 fields");
+    const auto version = parse_decimal(f[2], UINT64_MAX);
+    if (!version) return sdp_error(ErrorCode::malformed, "o= sess-version " + quoted(f[2]) + " is not a decimal number");
+    return Origin{static_cast<size_t>(f[2].data() - line.data()), f[2].size(), *version};
+}
+
+bool starts_with(std::string_view line, std::string_view prefix) { return line.substr(0, prefix.size()) == prefix; }
+
+// Checks a line of a kind we interpret; others only need to be "x=...".
+Expected<void> check_known_line(std::string_view line) {
+    if (line[0] == 'm') {
+        auto m = parse_m_line(line);
+        if (!m) return m.error();
+    } else if (line[0] == 'c') {
+        auto c = parse_c_line(line);
+        if (!c) return c.error();
+    } else if (line[0] == 'o') {
+        auto o = parse_origin(line);
+        if (!o) return o.error();
+    } else if (starts_with(line, kRtcpPrefix)) {
+        auto r = parse_rtcp(line);
+        if (!r) return r.error();
+    } else if (starts_with(line, kE2aePrefix)) {
+        auto e = parse_e2ae(line);
+        if (!e) return e.error();
+    }
+    return {};
+}
+
+struct Lines {
+    std::vector<std::string_view> lines;
+    LineEnding ending = LineEnding::crlf;
+};
+
+// Splits on LF or CRLF; every line "<letter>=<value>", at most kMaxSdpLineLen; empty lines
+// only at the end (a trailing CRLF CRLF is common and harmless).
+Expected<Lines> split_lines(std::string_view text) {
+    if (text.size() > kMaxSdpLen)
+        return sdp_error(ErrorCode::too_large, std::to_string(text.size()) + " bytes exceed " + std::to_string(kMaxSdpLen));
+    Lines out;
+    bool ending_known = false;
+    size_t pos = 0, number = 0;
+    size_t empty_since = 0;  // number of the first of the trailing empty lines, 0: none pending
+    while (pos < text.size()) {
+        ++number;
+        size_t end = text.find('\n', pos);
+        const bool has_lf = end != std::string_view::npos;
+        if (!has_lf) end = text.size();
+        std::string_view line = text.substr(pos, end - pos);
+        pos = has_lf ? end + 1 : end;
+        const bool crlf = !line.empty() && line.back() == '\r';
+        if (crlf) line.remove_suffix(1);
+        if (!ending_known && has_lf) {
+            out.ending = crlf ? LineEnding::crlf : LineEnding::lf;
+            ending_known = true;
+        }
+        if (line.empty()) {
+            if (empty_since == 0) empty_since = number;
+            continue;
+        }
+        if (empty_since != 0)
+            return sdp_error(ErrorCode::malformed, "line " + std::to_string(empty_since) + " is empty");
+        if (line.size() > kMaxSdpLineLen)
+            return sdp_error(ErrorCode::too_large, "line " + std::to_string(number) + " is " + std::to_string(line.size()) +
+                                                       " bytes, over " + std::to_string(kMaxSdpLineLen));
+        for (const char c : line) {
+            if (c == '\0' || c == '\r')
+                return sdp_error(ErrorCode::malformed, "line " + std::to_string(number) + " holds a " +
+                                                           (c == '\0' ? "NUL" : "CR without LF"));
+        }
+        // RFC 8866 §5: <type>=<value>, type one lower-case letter.
+        if (line.size() < 2 || line[0] < 'a' || line[0] > 'z' || line[1] != '=')
+            return sdp_error(ErrorCode::malformed, "line " + std::to_string(number) + " " + quoted(line) + " is not <type>=<value>");
+        auto known = check_known_line(line);
+        if (!known) return make_error(known.error().code, "sdp: line " + std::to_string(number) + ": " + known.error().message.substr(5));
+        out.lines.push_back(line);
+    }
+    return out;
+}
+
+std::string_view ending_text(LineEnding ending) { return ending == LineEnding::crlf ? "\r\n" : "\n"; }
+
+}  // namespace
+
+// ---- MediaSection ----
+
+MediaSection& MediaSection::operator=(const MediaSection& other) {
+    if (this != &other) {
+        wipe_lines();
+        lines_ = other.lines_;
+    }
+    return *this;
+}
+
+MediaSection& MediaSection::operator=(MediaSection&& other) noexcept {
+    if (this != &other) {
+        wipe_lines();
+        lines_ = std::move(other.lines_);
+    }
+    return *this;
+}
+
+void MediaSection::wipe_lines() noexcept {
+    for (std::string& line : lines_)
+        if (starts_with(line, kCryptoPrefix)) wipe(line);
+}
+
+Expected<MediaSection> MediaSection::parse(std::string_view text, LineEnding* ending) {
+    auto split = split_lines(text);
+    if (!split) return split.error();
+    if (ending != nullptr) *ending = split->ending;
+    if (split->lines.empty() || split->lines[0][0] != 'm')
+        return sdp_error(ErrorCode::malformed, "a media section starts with an m= line");
+    MediaSection section;
+    for (size_t i = 0; i < split->lines.size(); ++i) {
+        if (i > 0 && split->lines[i][0] == 'm')
+            return sdp_error(ErrorCode::malformed, "line " + std::to_string(i + 1) + ": a second m= line in one media section");
+        section.lines_.emplace_back(split->lines[i]);
+    }
+    return section;
+}
+
+MediaInfo MediaSection::info(const std::optional<net::IpAddr>& session_connection) const {
+    MediaInfo info;
+    if (lines_.empty()) return info;  // default-constructed: no m= line to describe
+    // parse() and every operation keep lines_ well-formed, so these parses succeed.
+    const auto m = parse_m_line(lines_[0]);
+    info.media = m->media;
+    info.port = m->port;
+    info.port_count = m->port_count;
+    info.proto = m->proto;
+    if (const ProtoName* p = proto_by_name(m->proto)) info.proto_kind = p->kind;
+    info.formats.assign(m->formats.begin(), m->formats.end());
+    for (const std::string& line : lines_) {
+        if (line[0] == 'c' && !info.connection) {
+            if (auto c = parse_c_line(line)) info.connection = *c;
+        } else if (line == kRtcpMux) {
+            info.rtcp_mux = true;
+        } else if (starts_with(line, kRtcpPrefix) && !info.rtcp_port) {
+            if (auto r = parse_rtcp(line)) {
+                info.rtcp_port = r->port;
+                info.rtcp_address = r->address;
+            }
+        } else if (starts_with(line, kCryptoPrefix)) {
+            auto crypto = parse_crypto_attribute(line);
+            if (crypto) info.crypto.push_back(std::move(*crypto));
+            else info.crypto_errors.push_back(crypto.error());
+        } else if (starts_with(line, kE2aePrefix) && !info.e2ae) {
+            if (auto e = parse_e2ae(line)) info.e2ae = *e;
+        }
+    }
+    if (!info.connection && session_connection) {
+        info.connection = session_connection;
+        info.connection_from_session = true;
+    }
+    return info;
+}
+
+size_t MediaSection::text_size(LineEnding ending) const {
+    size_t n = 0;
+    for (const std::string& line : lines_) n += line.size() + ending_text(ending).size();
+    return n;
+}
+
+std::string MediaSection::to_string(LineEnding ending) const {
+    std::string out;
+    out.reserve(text_size(ending));
+    for (const std::string& line : lines_) {
+        out += line;
+        out += ending_text(ending);
+    }
+    return out;
+}
+
+Expected<void> MediaSection::set_address(const net::IpAddr& address, uint16_t port) {
+    if (lines_.empty()) return sdp_error(ErrorCode::invalid_argument, "empty media section");
+    if (address.empty()) return sdp_error(ErrorCode::invalid_argument, "no address to set");
+    const auto m = parse_m_line(lines_[0]);
+    const uint16_t old_port = m->port;
+
+    // a=rtcp first: it is the only step that can fail.
+    std::optional<size_t> rtcp_index;
+    std::string rtcp_line;
+    for (size_t i = 1; i < lines_.size(); ++i) {
+        if (!starts_with(lines_[i], kRtcpPrefix)) continue;
+        const auto r = parse_rtcp(lines_[i]);
+        // RFC 3605 names the RTCP port; RFC 5761 §5.1.3 lets it equal the RTP port when muxed.
+        const uint32_t rtcp_port = r->port == old_port ? port : uint32_t{port} + 1;
+        if (rtcp_port > 65535)
+            return sdp_error(ErrorCode::invalid_argument, "RTP port 65535 leaves no port for a=rtcp");
+        rtcp_index = i;
+        rtcp_line = std::string(kRtcpPrefix) + std::to_string(rtcp_port);
+        if (r->address) rtcp_line += ' ' + address_fields(address);
+        break;
+    }
+    if (rtcp_index) lines_[*rtcp_index] = std::move(rtcp_line);
+    lines_[0] = format_m_line(*m, port, m->proto);
+
+    // One c= for the section, in its RFC 8866 §5 place: after m= and i=.
+    std::erase_if(lines_, [](const std::string& line) { return line[0] == 'c'; });  // never m=
+    size_t at = 1;
+    while (at < lines_.size() && lines_[at][0] == 'i') ++at;
+    lines_.insert(lines_.begin() + static_cast<ptrdiff_t>(at), "c=" + address_fields(address));
+    return {};
+}
+
+Expected<void> MediaSection::set_secure(bool secure) {
+    if (lines_.empty()) return sdp_error(ErrorCode::invalid_argument, "empty media section");
+    const auto m = parse_m_line(lines_[0]);
+    const ProtoName* p = proto_by_name(m->proto);
+    if (p == nullptr)
+        return sdp_error(ErrorCode::invalid_argument, "proto " + quoted(m->proto) + " has no RTP/AVP <-> RTP/SAVP counterpart");
+    const ProtoName& target = proto_by_kind(secure ? p->secure : p->plain);
+    if (target.kind != p->kind) lines_[0] = format_m_line(*m, m->port, target.name);
+    return {};
+}
+
+Expected<void> MediaSection::add_crypto(const CryptoAttribute& attribute) {
+    if (lines_.empty()) return sdp_error(ErrorCode::invalid_argument, "empty media section");
+    auto valid = validate_crypto_attribute(attribute);
+    if (!valid) return valid.error();
+    std::string line = format_crypto_line(attribute);
+    if (line.size() > kMaxSdpLineLen) {
+        wipe(line);
+        return sdp_error(ErrorCode::too_large, "a=crypto line would exceed " + std::to_string(kMaxSdpLineLen) + " bytes");
+    }
+    size_t insert_at = lines_.size();
+    for (size_t i = 1; i < lines_.size(); ++i) {
+        if (!starts_with(lines_[i], kCryptoPrefix)) continue;
+        insert_at = i + 1;
+        // RFC 4568 §9.1: the tag is unique among the media section's a=crypto lines.
+        const std::string_view rest = std::string_view(lines_[i]).substr(kCryptoPrefix.size());
+        const std::string_view tag = rest.substr(0, rest.find(' '));
+        if (tag == std::to_string(attribute.tag)) {
+            wipe(line);
+            return sdp_error(ErrorCode::invalid_argument, "a=crypto tag " + std::to_string(attribute.tag) + " is already in use");
+        }
+    }
+    lines_.insert(lines_.begin() + static_cast<ptrdiff_t>(insert_at), std::move(line));
+    return {};
+}
+
+size_t MediaSection::remove_crypto(std::optional<uint32_t> tag) {
+    const std::string tag_text = tag ? std::to_string(*tag) : std::string();
+    return std::erase_if(lines_, [&](std::string& line) {
+        if (!starts_with(line, kCryptoPrefix)) return false;
+        const std::string_view rest = std::string_view(line).substr(kCryptoPrefix.size());
+        const bool match = !tag || rest.substr(0, rest.find(' ')) == tag_text;
+        if (match) wipe(line);  // the line holds a key
+        return match;
+    });
+}
+
+void MediaSection::set_e2ae(E2aeIndication indication) {
+    if (lines_.empty()) return;  // no m= line to attach it to
+    remove_e2ae();
+    lines_.push_back(e2ae_line(indication));
+}
+
+bool MediaSection::remove_e2ae() {
+    return std::erase_if(lines_, [](const std::string& line) { return starts_with(line, kE2aePrefix); }) > 0;
+}
+
+// ---- SessionDescription ----
+
+Expected<SessionDescription> SessionDescription::parse(std::string_view text) {
+    auto split = split_lines(text);
+    if (!split) return split.error();
+    if (split->lines.empty() || split->lines[0] != "v=0")
+        return sdp_error(ErrorCode::malformed, "an SDP starts with v=0 (RFC 8866 §5.1)");
+    SessionDescription sdp;
+    sdp.ending_ = split->ending;
+    size_t origins = 0;
+    for (std::string_view line : split->lines) {
+        if (line[0] == 'm') {
+            if (sdp.media_.size() == kMaxMediaSections)
+                return sdp_error(ErrorCode::too_large, "more than " + std::to_string(kMaxMediaSections) + " m-sections");
+            sdp.media_.emplace_back();
+        }
+        if (sdp.media_.empty()) {
+            if (line[0] == 'o') ++origins;
+            sdp.session_.emplace_back(line);
+        } else {
+            sdp.media_.back().lines_.emplace_back(line);
+        }
+    }
+    if (origins != 1)
+        return sdp_error(ErrorCode::malformed, origins == 0 ? "no o= line (RFC 8866 §5.2)" : "more than one o= line");
+    return sdp;
+}
+
+size_t SessionDescription::text_size() const {
+    size_t n = 0;
+    for (const std::string& line : session_) n += line.size() + ending_text(ending_).size();
+    for (const MediaSection& m : media_) n += m.text_size(ending_);
+    return n;
+}
+
+std::string SessionDescription::to_string() const {
+    std::string out;
+    out.reserve(text_size());
+    for (const std::string& line : session_) {
+        out += line;
+        out += ending_text(ending_);
+    }
+    for (const MediaSection& m : media_) out += m.to_string(ending_);
+    return out;
+}
+
+std::optional<net::IpAddr> SessionDescription::session_connection() const {
+    for (const std::string& line : session_)
+        if (line[0] == 'c')
+            if (auto c = parse_c_line(line)) return *c;
+    return std::nullopt;
+}
+
+uint64_t SessionDescription::origin_version() const {
+    for (const std::string& line : session_)
+        if (line[0] == 'o')
+            if (auto o = parse_origin(line)) return o->version;
+    return 0;
+}
+
+Expected<MediaInfo> SessionDescription::media_info(size_t index) const {
+    if (index >= media_.size())
+        return sdp_error(ErrorCode::invalid_argument, "no m-section " + std::to_string(index) + " (there are " +
+                                                          std::to_string(media_.size()) + ")");
+    return media_[index].info(session_connection());
+}
+
+template <class Op>
+Expected<void> SessionDescription::change_media(size_t index, Op&& op) {
+    if (index >= media_.size())
+        return sdp_error(ErrorCode::invalid_argument, "no m-section " + std::to_string(index) + " (there are " +
+                                                          std::to_string(media_.size()) + ")");
+    MediaSection changed = media_[index];
+    auto r = op(changed);
+    if (!r) return r.error();
+    const size_t size = text_size() - media_[index].text_size(ending_) + changed.text_size(ending_);
+    if (size > kMaxSdpLen)
+        return sdp_error(ErrorCode::too_large, "the SDP would grow to " + std::to_string(size) + " bytes, over " +
+                                                   std::to_string(kMaxSdpLen));
+    media_[index] = std::move(changed);
+    return {};
+}
+
+Expected<void> SessionDescription::set_media_address(size_t index, const net::IpAddr& address, uint16_t port) {
+    return change_media(index, [&](MediaSection& m) { return m.set_address(address, port); });
+}
+
+Expected<void> SessionDescription::set_media_secure(size_t index, bool secure) {
+    return change_media(index, [&](MediaSection& m) { return m.set_secure(secure); });
+}
+
+Expected<void> SessionDescription::add_crypto(size_t index, const CryptoAttribute& attribute) {
+    return change_media(index, [&](MediaSection& m) { return m.add_crypto(attribute); });
+}
+
+Expected<size_t> SessionDescription::remove_crypto(size_t index, std::optional<uint32_t> tag) {
+    size_t removed = 0;
+    auto r = change_media(index, [&](MediaSection& m) {
+        removed = m.remove_crypto(tag);
+        return Expected<void>();
+    });
+    if (!r) return r.error();
+    return removed;
+}
+
+Expected<void> SessionDescription::set_e2ae(size_t index, E2aeIndication indication) {
+    return change_media(index, [&](MediaSection& m) {
+        m.set_e2ae(indication);
+        return Expected<void>();
+    });
+}
+
+Expected<bool> SessionDescription::remove_e2ae(size_t index) {
+    bool removed = false;
+    auto r = change_media(index, [&](MediaSection& m) {
+        removed = m.remove_e2ae();
+        return Expected<void>();
+    });
+    if (!r) return r.error();
+    return removed;
+}
+
+Expected<void> SessionDescription::set_session_connection(const net::IpAddr& address) {
+    if (address.empty()) return sdp_error(ErrorCode::invalid_argument, "no address to set");
+    // One session-level c= (RFC 8866 §5: at most one per level), where the first one was, or
+    // in its §5 place (v o s i u e p c b t r z k a) before the first b= or later field.
+    const auto first_c = std::find_if(session_.begin(), session_.end(), [](const std::string& l) { return l[0] == 'c'; });
+    const auto place = first_c != session_.end()
+                           ? first_c
+                           : std::find_if(session_.begin(), session_.end(), [](const std::string& l) {
+                                 return std::string_view("btrzka").find(l[0]) != std::string_view::npos;
+                             });
+    std::vector<std::string> changed;
+    changed.reserve(session_.size() + 1);
+    for (auto it = session_.begin(); it != session_.end(); ++it) {
+        if (it == place) changed.push_back("c=" + address_fields(address));
+        if ((*it)[0] != 'c') changed.push_back(*it);
+    }
+    if (place == session_.end()) changed.push_back("c=" + address_fields(address));
+    size_t size = text_size();
+    for (const std::string& l : session_) size -= l.size() + ending_text(ending_).size();
+    for (const std::string& l : changed) size += l.size() + ending_text(ending_).size();
+    if (size > kMaxSdpLen)
+        return sdp_error(ErrorCode::too_large, "the SDP would grow to " + std::to_string(size) + " bytes");
+    session_ = std::move(changed);
+    return {};
+}
+
+Expected<void> SessionDescription::bump_origin_version() {
+    for (std::string& line : session_) {
+        if (line[0] != 'o') continue;
+        const auto o = parse_origin(line);
+        if (o->version == UINT64_MAX) return sdp_error(ErrorCode::invalid_argument, "o= sess-version cannot grow past 2^64-1");
+        const std::string next = std::to_string(o->version + 1);
+        if (line.size() - o->version_len + next.size() > kMaxSdpLineLen || text_size() + 1 > kMaxSdpLen)
+            return sdp_error(ErrorCode::too_large, "o= line would grow past the limits");
+        line.replace(o->version_offset, o->version_len, next);
+        return {};
+    }
+    return sdp_error(ErrorCode::malformed, "no o= line");
+}
+
+// ---- Codec-Data ----
+
+Expected<CodecData> parse_codec_data(std::string_view avp_value) {
+    // ims_qos appends one NUL (rx_create_codec_data_avp: "0 Terminated").
+    if (!avp_value.empty() && avp_value.back() == '\0') avp_value.remove_suffix(1);
+    auto word = [&](std::string_view& rest) -> std::optional<std::string_view> {
+        const size_t lf = rest.find('\n');
+        if (lf == std::string_view::npos) return std::nullopt;
+        std::string_view w = rest.substr(0, lf);
+        if (!w.empty() && w.back() == '\r') w.remove_suffix(1);
+        rest.remove_prefix(lf + 1);
+        return w;
+    };
+    std::string_view rest = avp_value;
+    const auto direction = word(rest);
+    const auto role = word(rest);
+    if (!direction || !role)
+        return make_error(ErrorCode::malformed, "codec-data: missing the direction and offer/answer lines");
+    CodecData data;
+    // TS 29.214 §5.3.7: first line uplink|downlink, second offer|answer|description.
+    if (*direction == "uplink") data.direction = LinkDirection::uplink;
+    else if (*direction == "downlink") data.direction = LinkDirection::downlink;
+    else return make_error(ErrorCode::malformed, "codec-data: direction " + quoted(*direction) + " is neither uplink nor downlink");
+    if (*role == "offer") data.role = SdpRole::offer;
+    else if (*role == "answer") data.role = SdpRole::answer;
+    else if (*role == "description") data.role = SdpRole::description;
+    else return make_error(ErrorCode::malformed, "codec-data: " + quoted(*role) + " is not offer, answer or description");
+    auto section = MediaSection::parse(rest, &data.ending);
+    if (!section) return make_error(section.error().code, "codec-data: " + section.error().message);
+    data.section = std::move(*section);
+    return data;
+}
+
+std::string format_codec_data(LinkDirection direction, SdpRole role, std::string_view m_section) {
+    std::string out = direction == LinkDirection::uplink ? "uplink\n" : "downlink\n";
+    out += role == SdpRole::offer ? "offer\n" : role == SdpRole::answer ? "answer\n" : "description\n";
+    out += m_section;
+    out += '\0';
+    return out;
+}
+
+}  // namespace msf::keying

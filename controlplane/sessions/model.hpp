@@ -1,0 +1,49 @@
+// What msf-controld keeps per Diameter session: the session as the Rx layer sees it (Session-Id,
+// owning P-CSCF) and one dataplane session per media component. The session manager owns these,
+// the store persists them, the Rx layer and msfctl read them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dataplane/api/protocol.hpp"  // wipe_keys
+#include "dataplane/api/types.hpp"
+
+namespace msf::sessions {
+
+// One Rx media component (3GPP TS 29.214 §5.3.7 Media-Component-Description) = one dataplane
+// session: the access leg carries SRTP to the UE, the core leg plain RTP.
+struct MediaStream {
+    uint32_t component_number = 0;     // Rx Media-Component-Number
+    std::string media_type;            // "audio", "video", "application", ...
+    bool to_ue_key_generated = false;  // the MSF generated the network->UE key (returned in AAA)
+    api::SessionSpec spec;             // spec.id = dataplane session id (the manager assigns it);
+                                       // spec.access.local / spec.core.local: port 0 = allocate
+
+    bool operator==(const MediaStream&) const = default;
+};
+
+struct ControlSession {
+    std::string session_id;            // Diameter Session-Id, the key
+    std::string peer;                  // Origin-Host of the P-CSCF that owns it
+    std::string realm;                 // its Origin-Realm
+    std::vector<MediaStream> streams;  // ordered by component_number, unique numbers
+    int64_t created_unix_ms = 0;
+    int64_t updated_unix_ms = 0;
+
+    bool operator==(const ControlSession&) const = default;
+};
+
+// Final counters of one stream, as the dataplane reported them just before its removal.
+struct StreamCounters {
+    uint32_t component_number = 0;
+    api::LegCounters access, core;
+};
+
+// Overwrites every master key and salt of the session (before it is freed or replaced).
+inline void wipe_keys(ControlSession& session) {
+    for (MediaStream& stream : session.streams) api::wipe_keys(stream.spec);
+}
+
+}  // namespace msf::sessions

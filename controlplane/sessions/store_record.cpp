@@ -1,0 +1,289 @@
+#include "controlplane/sessions/store_record.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <climits>
+
+namespace msf::sessions {
+
+namespace {
+
+constexpr std::string_view kAadLabel = "msf-sessions-store-1";
+constexpr uint8_t kFlagToUeKeyGenerated = 0x01;
+
+void put_u8(std::vector<uint8_t>& out, uint8_t v) { out.push_back(v); }
+void put_u16(std::vector<uint8_t>& out, uint16_t v) {
+    out.push_back(static_cast<uint8_t>(v >> 8));
+    out.push_back(static_cast<uint8_t>(v));
+}
+void put_u32(std::vector<uint8_t>& out, uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
+}
+void put_u64(std::vector<uint8_t>& out, uint64_t v) {
+    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
+}
+
+// Reads big-endian fields; the first failure sticks and names the field.
+class Reader {
+public:
+    explicit Reader(std::span<const uint8_t> bytes) : bytes_(bytes) {}
+
+    bool ok() const { return error_.empty(); }
+    const std::string& error() const { return error_; }
+    size_t left() const { return bytes_.size() - pos_; }
+    bool fail(std::string message) {
+        if (error_.empty()) error_ = std::move(message);
+        return false;
+    }
+    bool need(size_t n, std::string_view field) {
+        if (!ok()) return false;
+        if (left() < n)
+            return fail(std::string(field) + ": truncated (" + std::to_string(left()) + " bytes left, " +
+                        std::to_string(n) + " needed)");
+        return true;
+    }
+    template <class T>
+    bool uint(std::string_view field, T& value) {
+        if (!need(sizeof(T), field)) return false;
+        uint64_t v = 0;
+        for (size_t i = 0; i < sizeof(T); ++i) v = v << 8 | bytes_[pos_ + i];
+        pos_ += sizeof(T);
+        value = static_cast<T>(v);
+        return true;
+    }
+    std::span<const uint8_t> take(size_t n, std::string_view field) {
+        if (!need(n, field)) return {};
+        std::span<const uint8_t> s = bytes_.subspan(pos_, n);
+        pos_ += n;
+        return s;
+    }
+    std::span<const uint8_t> rest() {
+        std::span<const uint8_t> s = bytes_.subspan(pos_);
+        pos_ = bytes_.size();
+        return s;
+    }
+
+private:
+    std::span<const uint8_t> bytes_;
+    size_t pos_ = 0;
+    std::string error_;
+};
+
+api::DecodeError bad(std::string message) { return {api::ResultCode::bad_message, std::move(message)}; }
+
+// A vector that wipes what it held when it goes out of scope.
+struct WipedBytes {
+    std::vector<uint8_t> bytes;
+    ~WipedBytes() { OPENSSL_cleanse(bytes.data(), bytes.capacity()); }
+};
+
+}  // namespace
+
+// ---- RecordCipher ----
+
+std::unique_ptr<RecordCipher> RecordCipher::create(std::span<const uint8_t, kStoreKeyLen> key, std::string* error) {
+    std::unique_ptr<RecordCipher> cipher(new RecordCipher());
+    cipher->encrypt_ = EVP_CIPHER_CTX_new();
+    cipher->decrypt_ = EVP_CIPHER_CTX_new();
+    // The key is set once; each record only sets its nonce, so the key schedule is not redone.
+    if (!cipher->encrypt_ || !cipher->decrypt_ ||
+        EVP_EncryptInit_ex(cipher->encrypt_, EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
+        EVP_CIPHER_CTX_ctrl(cipher->encrypt_, EVP_CTRL_GCM_SET_IVLEN, kNonceLen, nullptr) != 1 ||
+        EVP_EncryptInit_ex(cipher->encrypt_, nullptr, nullptr, key.data(), nullptr) != 1 ||
+        EVP_DecryptInit_ex(cipher->decrypt_, EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
+        EVP_CIPHER_CTX_ctrl(cipher->decrypt_, EVP_CTRL_GCM_SET_IVLEN, kNonceLen, nullptr) != 1 ||
+        EVP_DecryptInit_ex(cipher->decrypt_, nullptr, nullptr, key.data(), nullptr) != 1) {
+        *error = "OpenSSL could not set up AES-256-GCM";
+        return nullptr;
+    }
+    return cipher;
+}
+
+RecordCipher::~RecordCipher() {
+    EVP_CIPHER_CTX_free(encrypt_);  // frees and cleanses the key schedule
+    EVP_CIPHER_CTX_free(decrypt_);
+}
+
+bool RecordCipher::seal(std::span<const uint8_t> plaintext, std::span<const uint8_t> aad, std::vector<uint8_t>& out) {
+    if (plaintext.size() > INT_MAX || aad.size() > INT_MAX) return false;
+    const size_t start = out.size();
+    out.resize(start + kNonceLen + plaintext.size() + kTagLen);
+    uint8_t* nonce = out.data() + start;
+    uint8_t* body = nonce + kNonceLen;
+    uint8_t* tag = body + plaintext.size();
+    int len = 0;
+    const bool ok = RAND_bytes(nonce, kNonceLen) == 1 &&
+                    EVP_EncryptInit_ex(encrypt_, nullptr, nullptr, nullptr, nonce) == 1 &&
+                    EVP_EncryptUpdate(encrypt_, nullptr, &len, aad.data(), static_cast<int>(aad.size())) == 1 &&
+                    EVP_EncryptUpdate(encrypt_, body, &len, plaintext.data(),
+                                      static_cast<int>(plaintext.size())) == 1 &&
+                    EVP_EncryptFinal_ex(encrypt_, body + len, &len) == 1 &&
+                    EVP_CIPHER_CTX_ctrl(encrypt_, EVP_CTRL_GCM_GET_TAG, kTagLen, tag) == 1;
+    if (!ok) out.resize(start);
+    return ok;
+}
+
+bool RecordCipher::open(std::span<const uint8_t> sealed, std::span<const uint8_t> aad,
+                        std::vector<uint8_t>& plaintext) {
+    OPENSSL_cleanse(plaintext.data(), plaintext.size());
+    plaintext.clear();
+    if (sealed.size() < kSealOverhead || sealed.size() > INT_MAX || aad.size() > INT_MAX) return false;
+    const uint8_t* nonce = sealed.data();
+    const uint8_t* body = nonce + kNonceLen;
+    const size_t body_len = sealed.size() - kSealOverhead;
+    // OpenSSL takes the expected tag as a non-const pointer; it only reads it.
+    uint8_t tag[kTagLen];
+    std::copy_n(body + body_len, kTagLen, tag);
+    plaintext.resize(body_len);
+    int len = 0;
+    const bool ok = EVP_DecryptInit_ex(decrypt_, nullptr, nullptr, nullptr, nonce) == 1 &&
+                    EVP_DecryptUpdate(decrypt_, nullptr, &len, aad.data(), static_cast<int>(aad.size())) == 1 &&
+                    EVP_DecryptUpdate(decrypt_, plaintext.data(), &len, body, static_cast<int>(body_len)) == 1 &&
+                    EVP_CIPHER_CTX_ctrl(decrypt_, EVP_CTRL_GCM_SET_TAG, kTagLen, tag) == 1 &&
+                    EVP_DecryptFinal_ex(decrypt_, plaintext.data() + len, &len) == 1;
+    if (!ok) {
+        OPENSSL_cleanse(plaintext.data(), plaintext.size());
+        plaintext.clear();
+    }
+    return ok;
+}
+
+// ---- Layout ----
+
+namespace {
+
+void write_aad(std::string_view session_id, uint64_t dataplane_id, std::vector<uint8_t>& aad) {
+    aad.assign(kAadLabel.begin(), kAadLabel.end());
+    put_u32(aad, static_cast<uint32_t>(session_id.size()));
+    aad.insert(aad.end(), session_id.begin(), session_id.end());
+    put_u64(aad, dataplane_id);
+}
+
+// Typical sizes, so that a put does not grow its buffers byte by byte.
+constexpr size_t kTypicalPlaintext = 256;
+constexpr size_t kTypicalSealedStream = 8 + 4 + kSealOverhead + kTypicalPlaintext;
+
+}  // namespace
+
+std::vector<uint8_t> record_aad(std::string_view session_id, uint64_t dataplane_id) {
+    std::vector<uint8_t> aad;
+    write_aad(session_id, dataplane_id, aad);
+    return aad;
+}
+
+void encode_stream(const MediaStream& stream, std::vector<uint8_t>& out) {
+    put_u32(out, stream.component_number);
+    put_u8(out, stream.to_ue_key_generated ? kFlagToUeKeyGenerated : 0);
+    const size_t type_len = std::min(stream.media_type.size(), kMaxMediaTypeLen);
+    put_u8(out, static_cast<uint8_t>(type_len));
+    out.insert(out.end(), stream.media_type.begin(), stream.media_type.begin() + static_cast<ptrdiff_t>(type_len));
+    api::encode_body(api::SessionAddRequest{stream.spec}, out);
+}
+
+api::Decoded<MediaStream> decode_stream(std::span<const uint8_t> plaintext) {
+    Reader r(plaintext);
+    MediaStream stream;
+    uint8_t flags = 0;
+    uint8_t type_len = 0;
+    r.uint("component_number", stream.component_number);
+    r.uint("flags", flags);
+    if (r.ok() && (flags & ~kFlagToUeKeyGenerated) != 0)
+        r.fail("flags: unknown bits 0x" + std::to_string(flags & ~kFlagToUeKeyGenerated));
+    r.uint("media_type length", type_len);
+    if (r.ok() && type_len > kMaxMediaTypeLen)
+        r.fail("media_type: length " + std::to_string(type_len) + " exceeds " + std::to_string(kMaxMediaTypeLen));
+    const std::span<const uint8_t> type = r.take(type_len, "media_type");
+    if (!r.ok()) return bad(r.error());
+    stream.to_ue_key_generated = (flags & kFlagToUeKeyGenerated) != 0;
+    stream.media_type.assign(type.begin(), type.end());
+    api::Decoded<api::MessageBody> spec =
+        api::decode_body(static_cast<uint16_t>(api::MessageType::session_add), r.rest());
+    if (!spec) return bad("spec: " + spec.error().message);
+    stream.spec = std::move(std::get<api::SessionAddRequest>(*spec).spec);  // moves the key buffers
+    return stream;
+}
+
+bool encode_streams(const ControlSession& session, RecordCipher& cipher, std::vector<uint8_t>& out) {
+    const size_t count = std::min(session.streams.size(), kMaxStreams);
+    out.reserve(out.size() + 3 + count * kTypicalSealedStream);
+    put_u8(out, kRecordFormat);
+    put_u16(out, static_cast<uint16_t>(count));
+    WipedBytes plaintext;
+    plaintext.bytes.reserve(kTypicalPlaintext);
+    std::vector<uint8_t> aad;
+    for (size_t i = 0; i < count; ++i) {
+        const MediaStream& stream = session.streams[i];
+        OPENSSL_cleanse(plaintext.bytes.data(), plaintext.bytes.size());
+        plaintext.bytes.clear();
+        encode_stream(stream, plaintext.bytes);
+        put_u64(out, stream.spec.id);
+        const size_t length_at = out.size();
+        put_u32(out, 0);
+        write_aad(session.session_id, stream.spec.id, aad);
+        if (!cipher.seal(plaintext.bytes, aad, out)) return false;
+        const uint32_t sealed_length = static_cast<uint32_t>(out.size() - length_at - 4);
+        for (int k = 0; k < 4; ++k) out[length_at + k] = static_cast<uint8_t>(sealed_length >> (24 - 8 * k));
+    }
+    return true;
+}
+
+api::Decoded<std::vector<MediaStream>> decode_streams(std::string_view session_id, std::span<const uint8_t> column,
+                                                      RecordCipher& cipher) {
+    Reader r(column);
+    uint8_t format = 0;
+    uint16_t count = 0;
+    r.uint("format", format);
+    if (r.ok() && format != kRecordFormat)
+        r.fail("format " + std::to_string(format) + " is not " + std::to_string(kRecordFormat));
+    r.uint("stream count", count);
+    if (r.ok() && count > kMaxStreams)
+        r.fail("stream count " + std::to_string(count) + " exceeds " + std::to_string(kMaxStreams));
+    if (!r.ok()) return bad(r.error());
+
+    std::vector<MediaStream> streams;
+    streams.reserve(count);
+    WipedBytes plaintext;
+    std::vector<uint8_t> aad;
+    for (uint16_t i = 0; i < count; ++i) {
+        uint64_t dataplane_id = 0;
+        uint32_t sealed_length = 0;
+        const std::string where = "stream #" + std::to_string(i);
+        r.uint(where + " dataplane id", dataplane_id);
+        r.uint(where + " sealed length", sealed_length);
+        if (r.ok() && (sealed_length < kSealOverhead || sealed_length > kMaxSealedLength))
+            r.fail(where + ": sealed length " + std::to_string(sealed_length) + " is outside " +
+                   std::to_string(kSealOverhead) + ".." + std::to_string(kMaxSealedLength));
+        const std::span<const uint8_t> sealed = r.take(sealed_length, where + " sealed record");
+        if (!r.ok()) {
+            for (MediaStream& s : streams) api::wipe_keys(s.spec);
+            return bad(r.error());
+        }
+        const std::string name = "stream " + std::to_string(dataplane_id);
+        std::string error;
+        write_aad(session_id, dataplane_id, aad);
+        if (!cipher.open(sealed, aad, plaintext.bytes)) {
+            error = name + ": does not decrypt with the store key (wrong key file, or the record was altered)";
+        } else if (api::Decoded<MediaStream> stream = decode_stream(plaintext.bytes); !stream) {
+            error = name + ": " + stream.error().message;
+        } else if (stream->spec.id != dataplane_id) {
+            error = name + ": sealed spec has id " + std::to_string(stream->spec.id);
+            api::wipe_keys(stream->spec);
+        } else {
+            streams.push_back(std::move(*stream));
+        }
+        if (!error.empty()) {
+            for (MediaStream& s : streams) api::wipe_keys(s.spec);
+            return bad(error);
+        }
+    }
+    if (r.left() != 0) {
+        for (MediaStream& s : streams) api::wipe_keys(s.spec);
+        return bad(std::to_string(r.left()) + " trailing bytes after the last stream");
+    }
+    return streams;
+}
+
+}  // namespace msf::sessions

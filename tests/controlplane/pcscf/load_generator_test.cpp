@@ -1,0 +1,216 @@
+// The load generator end to end over a real Diameter connection to an MSF made of msf-controld's
+// Rx code (rx_msf_peer.hpp), both on one EventLoop.
+#include "controlplane/pcscf/load_generator.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+
+#include "controlplane/keying/sdes.hpp"
+#include "controlplane/pcscf/call_record.hpp"
+#include "tests/controlplane/pcscf/rx_msf_peer.hpp"
+
+namespace msf::pcscf {
+namespace {
+
+using testing::RxMsfPeer;
+
+PcscfOptions options_for(const net::Endpoint& msf) {
+    PcscfOptions o;
+    o.msf = msf;
+    o.ues = 6;  // two of each key source
+    o.calls = 30;
+    o.concurrency = 4;
+    o.timeout_ms = 3000;
+    return o;
+}
+
+std::string temp_path(const std::string& name) {
+    return ::testing::TempDir() + "pcscf_" + std::to_string(getpid()) + "_" + name;
+}
+
+TEST(LoadGenerator, RunsEveryCallThroughTheMsfAndTearsItDown) {
+    controld::EventLoop loop;
+    RxMsfPeer msf(loop, "pcscf.localdomain");
+    LoadGenerator generator(loop, options_for(msf.endpoint()));
+    const RunReport r = generator.run();
+    EXPECT_TRUE(r.ok()) << format_report_text(r);
+    EXPECT_EQ(r.registered, 6u);
+    EXPECT_EQ(r.e2ae_acknowledged, 6u);
+    EXPECT_EQ(r.invites_e2ae, 30u);
+    EXPECT_EQ(r.aar_sent, 30u);
+    EXPECT_EQ(r.aaa_results.at("2001"), 30u);
+    EXPECT_EQ(r.sdp_rewritten, 30u);
+    EXPECT_EQ(r.ue_keys_agree, 30u);
+    EXPECT_EQ(r.bye, 30u);
+    EXPECT_EQ(r.sta_ok, 30u);
+    EXPECT_EQ(r.aar_latency.count, 30u);
+    EXPECT_EQ(r.str_latency.count, 30u);
+    EXPECT_GT(r.installs_per_s, 0);
+    EXPECT_EQ(msf.aars, 30u);
+    EXPECT_EQ(msf.strs, 30u);
+    EXPECT_TRUE(msf.sessions.empty());
+}
+
+// What a UE simulator does with a calls-out line: derive the keys from the record's SA and
+// binding. They must be the keys the MSF holds for that session.
+void expect_ue_derives_the_msfs_keys(const CallRecord& record, const sessions::ControlSession& session) {
+    ASSERT_EQ(session.streams.size(), 1u);
+    const api::SessionSpec& spec = session.streams[0].spec;
+    EXPECT_EQ(spec.access.local, record.msf_access);
+    EXPECT_EQ(spec.core.local, record.msf_core);
+    EXPECT_EQ(spec.core.remote, record.core);
+    auto from_ue = ue_media_keys(record.ue_sa, record.call_id, record.media_index, keying::Direction::ue_to_network,
+                                 record.suite);
+    ASSERT_TRUE(from_ue.ok());
+    EXPECT_EQ(spec.from_ue.master_key, from_ue->master_key);
+    EXPECT_EQ(spec.from_ue.master_salt, from_ue->master_salt);
+    keying::MediaKeys to_ue;
+    if (record.to_ue_crypto) {
+        auto attribute = keying::parse_crypto_attribute(*record.to_ue_crypto);
+        ASSERT_TRUE(attribute.ok());
+        to_ue = *keying::media_keys(*attribute);
+    } else {
+        auto derived = ue_media_keys(record.ue_sa, record.call_id, record.media_index, keying::Direction::network_to_ue,
+                                     record.suite);
+        ASSERT_TRUE(derived.ok());
+        to_ue = *derived;
+    }
+    EXPECT_EQ(spec.to_ue.master_key, to_ue.master_key);
+    EXPECT_EQ(spec.to_ue.master_salt, to_ue.master_salt);
+}
+
+std::vector<CallRecord> read_records(const std::string& path) {
+    std::vector<CallRecord> records;
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+        auto record = parse_call_record(line);
+        EXPECT_TRUE(record.ok()) << record.error().message;
+        if (record.ok()) records.push_back(std::move(record.value()));
+    }
+    return records;
+}
+
+class KeptSessions : public ::testing::TestWithParam<std::pair<KeysIn, ToUeKey>> {};
+
+TEST_P(KeptSessions, CallsOutLetsTheUeDeriveExactlyTheKeysTheMsfHolds) {
+    controld::EventLoop loop;
+    RxMsfPeer msf(loop, "pcscf.localdomain");
+    PcscfOptions o = options_for(msf.endpoint());
+    o.calls = 9;
+    o.keep = true;
+    o.keys_in = GetParam().first;
+    o.to_ue_key = GetParam().second;
+    o.suite = srtp::Suite::aes_256_cm_hmac_sha1_80;
+    o.calls_out = temp_path("calls.jsonl");
+    LoadGenerator generator(loop, o);
+    const RunReport r = generator.run();
+    EXPECT_TRUE(r.ok()) << format_report_text(r);
+    EXPECT_EQ(r.bye, 0u);
+    EXPECT_EQ(r.str_sent, 0u);
+    EXPECT_EQ(r.calls_out_written, 9u);
+    EXPECT_EQ(msf.sessions.size(), 9u);
+
+    struct stat st {};
+    ASSERT_EQ(::stat(o.calls_out.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);  // the records hold SAs
+    const std::vector<CallRecord> records = read_records(o.calls_out);
+    ASSERT_EQ(records.size(), 9u);
+    for (const CallRecord& record : records) {
+        SCOPED_TRACE(record.call_id);
+        auto session = msf.sessions.find(record.session_id);
+        ASSERT_NE(session, msf.sessions.end());
+        EXPECT_EQ(record.to_ue_crypto.has_value(), o.to_ue_key == ToUeKey::generated);
+        EXPECT_EQ(session->second.streams[0].to_ue_key_generated, o.to_ue_key == ToUeKey::generated);
+        expect_ue_derives_the_msfs_keys(record, session->second);
+    }
+    ::unlink(o.calls_out.c_str());
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, KeptSessions,
+                         ::testing::Values(std::pair{KeysIn::avp, ToUeKey::derived}, std::pair{KeysIn::sdes, ToUeKey::derived},
+                                           std::pair{KeysIn::avp, ToUeKey::generated},
+                                           std::pair{KeysIn::sdes, ToUeKey::generated}),
+                         [](const auto& info) {
+                             return std::string(info.param.first == KeysIn::avp ? "avp_" : "sdes_") +
+                                    (info.param.second == ToUeKey::derived ? "derived" : "generated");
+                         });
+
+TEST(LoadGenerator, RefusedAarsAreCountedByResultCodeAndFailTheRun) {
+    controld::EventLoop loop;
+    RxMsfPeer msf(loop, "pcscf.localdomain");
+    msf.refuse = rx::RxError::rx(rx::RxExperimentalCode::requested_service_not_authorized, "policy says no");
+    PcscfOptions o = options_for(msf.endpoint());
+    o.calls = 5;
+    LoadGenerator generator(loop, o);
+    const RunReport r = generator.run();
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.aaa_results.at("3GPP 5063"), 5u);
+    EXPECT_EQ(r.aaa_ok, 0u);
+    EXPECT_EQ(r.str_sent, 0u);
+    ASSERT_FALSE(r.errors.empty());
+    EXPECT_NE(r.errors[0].find("REQUESTED_SERVICE_NOT_AUTHORIZED: policy says no"), std::string::npos) << r.errors[0];
+}
+
+TEST(LoadGenerator, RefusingPolicyMakesPlainCallsThatNeverReachTheMsf) {
+    controld::EventLoop loop;
+    RxMsfPeer msf(loop, "pcscf.localdomain");
+    PcscfOptions o = options_for(msf.endpoint());
+    o.acknowledge_e2ae = false;
+    o.calls = 7;
+    LoadGenerator generator(loop, o);
+    const RunReport r = generator.run();
+    EXPECT_TRUE(r.ok()) << format_report_text(r);
+    EXPECT_EQ(r.registered, 6u);
+    EXPECT_EQ(r.e2ae_acknowledged, 0u);
+    EXPECT_EQ(r.invites_plain, 7u);
+    EXPECT_EQ(r.aar_sent, 0u);
+    EXPECT_EQ(msf.aars, 0u);
+}
+
+TEST(LoadGenerator, NoMsfIsFatalAfterTheTimeout) {
+    controld::EventLoop loop;
+    testing::RefusingPort nobody;
+    PcscfOptions o = options_for(nobody.endpoint());
+    o.timeout_ms = 300;
+    LoadGenerator generator(loop, o);
+    const RunReport r = generator.run();
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.fatal.find("no Diameter connection to msf.localdomain"), std::string::npos) << r.fatal;
+    EXPECT_EQ(r.aar_sent, 0u);
+}
+
+TEST(LoadGenerator, RateSpacesTheAars) {
+    controld::EventLoop loop;
+    RxMsfPeer msf(loop, "pcscf.localdomain");
+    PcscfOptions o = options_for(msf.endpoint());
+    o.calls = 11;
+    o.rate = 100;  // AAR i not before start + i/100 s: the last one at 0.1 s at the earliest
+    o.key_source = KeySourceChoice::aka;
+    LoadGenerator generator(loop, o);
+    const RunReport r = generator.run();
+    EXPECT_TRUE(r.ok()) << format_report_text(r);
+    EXPECT_GE(r.install_window_s, 0.095);
+}
+
+TEST(LoadGenerator, HeldCallsStayUpBeforeTheirBye) {
+    controld::EventLoop loop;
+    RxMsfPeer msf(loop, "pcscf.localdomain");
+    PcscfOptions o = options_for(msf.endpoint());
+    o.calls = 4;
+    o.hold_ms = 150;
+    o.key_source = KeySourceChoice::digest;
+    LoadGenerator generator(loop, o);
+    const RunReport r = generator.run();
+    EXPECT_TRUE(r.ok()) << format_report_text(r);
+    EXPECT_EQ(r.sta_ok, 4u);
+    EXPECT_GE(r.wall_s, 0.15);
+    EXPECT_TRUE(msf.sessions.empty());
+}
+
+}  // namespace
+}  // namespace msf::pcscf

@@ -1,0 +1,114 @@
+// libFuzzer target: the bytes a peer sends to msf-controld's Diameter node over TCP. The first
+// byte's low bit puts a valid CER of a configured peer first, so the rest reaches an open
+// connection (requests, answers, watchdog, DPR, garbage); otherwise the input is the connection's
+// first bytes (CER checks, framing). The node runs its real event loop on 127.0.0.1; after each
+// input the client half-closes and the node must have closed the connection within the bound:
+// no crash, no hang, no connection left behind.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "controlplane/controld/event_loop.hpp"
+#include "controlplane/diameter/node.hpp"
+
+namespace {
+
+using namespace msf;
+using namespace msf::diameter;
+
+constexpr const char* kPeer = "pcscf.ims.example.net";
+
+// Answers every request at once, the way the daemon's simplest path does.
+class AnsweringHandler : public ApplicationHandler {
+public:
+    Node* node = nullptr;
+    void on_request(PeerRef, Message&& request, Responder responder) override {
+        responder.answer(node->make_answer(request, ResultCode::success));
+    }
+    void on_peer_state(PeerRef, bool) override {}
+};
+
+struct Harness {
+    controld::EventLoop loop;
+    AnsweringHandler handler;
+    std::unique_ptr<Node> node;
+    std::vector<uint8_t> cer;
+
+    Harness() {
+        NodeSettings s;
+        s.identity = "msf.ims.example.net";
+        s.realm = "ims.example.net";
+        s.listen = {{*net::IpAddr::parse("127.0.0.1"), 0}};
+        PeerSettings p;
+        p.identity = kPeer;
+        s.peers = {p};
+        s.log = [](std::string_view) {};
+        node = std::make_unique<Node>(loop, s, handler);
+        handler.node = node.get();
+        Message m = Message::request(cmd::cer);
+        m.add(avp::origin_host, kPeer)
+            .add(avp::origin_realm, "ims.example.net")
+            .add(avp::vendor_id, 0u)
+            .add(avp::product_name, "fuzz")
+            .add(avp::auth_application_id, app::rx);
+        cer = m.encode();
+    }
+};
+
+int connect_client(uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) std::abort();
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return fd;
+}
+
+void drain(int fd) {
+    uint8_t buf[65536];
+    while (::recv(fd, buf, sizeof buf, 0) > 0) {
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    static Harness h;
+    if (size == 0) return 0;
+    const int fd = connect_client(h.node->listen_endpoints().at(0).port);
+    std::vector<uint8_t> input;
+    if ((data[0] & 1) != 0) input = h.cer;
+    input.insert(input.end(), data + 1, data + size);
+
+    size_t sent = 0;
+    const int64_t deadline = controld::EventLoop::now_ms() + 3000;
+    while (sent < input.size() && controld::EventLoop::now_ms() < deadline) {
+        const ssize_t n = ::send(fd, input.data() + sent, input.size() - sent, MSG_NOSIGNAL);
+        if (n > 0) sent += static_cast<size_t>(n);
+        else if (n < 0 && errno != EAGAIN) break;  // the node closed the connection already
+        h.loop.run_once(0);
+        drain(fd);
+    }
+    ::shutdown(fd, SHUT_WR);
+    while (h.node->connection_count() > 0 && controld::EventLoop::now_ms() < deadline) {
+        h.loop.run_once(1);
+        drain(fd);
+    }
+    if (h.node->connection_count() > 0) std::abort();  // the node kept a connection the peer ended
+    if (is_open(h.node->find_peer(kPeer)->state())) std::abort();
+    // An abortive close: no TIME_WAIT, so a long run does not use up the ephemeral ports.
+    const linger abort_close{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_close, sizeof abort_close);
+    ::close(fd);
+    h.loop.run_once(0);
+    return 0;
+}
