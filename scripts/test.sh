@@ -47,8 +47,11 @@ if [ "$quick" = 0 ]; then
     phase worker-bench-smoke build/bench/msf-worker-bench --benchmark_min_time=0.01 \
         --benchmark_filter='raw|sessions:(1|10000)/'
     phase net-bench-smoke build/bench/msf-net-bench --benchmark_min_time=0.01
+    phase diameter-bench-smoke build/bench/msf-diameter-bench --benchmark_min_time=0.01
+    phase diameter-peer-bench-smoke build/bench/msf-diameter-peer-bench --benchmark_min_time=0.01
+    phase store-bench-smoke build/bench/msf-store-bench --benchmark_min_time=0.01
     phase demo-smoke build/dataplane/srtp/msf-srtp-demo --packets 20000
-    phase dataplane-demo scripts/dataplane_demo.sh build
+    phase gateway-demo scripts/gateway_demo.sh build
     # Debian's python3 has python3-pytest and python3-scapy (a pyenv python3 on PATH may not).
     # Each pytest case counts in the summary through its JUnit log, like the meson tests.
     system_junit=build/system-junit.xml
