@@ -4,7 +4,9 @@
 // whenever the link (re)connects.
 //
 // Single-threaded: everything runs on the daemon's event-loop thread. Dataplane requests block
-// for at most ManagerOptions::dataplane_timeout_ms each.
+// for at most ManagerOptions::dataplane_timeout_ms each; the batch requests (install_batch,
+// remove_batch) pipeline theirs (api::ControlClient::request_many), one deadline per exchange of
+// up to api::ControlClient::kMaxPipelined requests.
 //
 // Order of truth: memory == store (committed by commit()) >= dataplane. A request changes memory
 // and the store's open transaction, then the dataplane; the daemon calls commit() once per

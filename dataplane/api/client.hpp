@@ -1,5 +1,6 @@
-// A blocking client of the control socket (msfctl, msf-controld, tests). One request at a time;
-// each waits at most the client's timeout. Errors are values: a Result, or a Response whose
+// A blocking client of the control socket (msfctl, msf-controld, tests). One request at a time,
+// or a pipelined batch (request_many: msf-controld's group installs and removals); each waits
+// at most the client's timeout. Errors are values: a Result, or a Response whose
 // status says why there is no value. Transport failures (not connected, timed out, connection
 // lost) come back as ResultCode::unavailable; a reply that does not decode as bad_message.
 #pragma once

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""End-to-end session install and removal rate of msf-controld (issue 4's benchmark).
+
+Per run: msf-dataplane on net_ring vdevs (no NIC, no hugepages; its busy-polling worker at nice
+19 so it does not take the core being measured on a small machine), msf-controld against it,
+and CONNECTIONS msf-pcscf load clients at once, each running CALLS calls (AAR -> dataplane
+installed -> AAA, then BYE -> STR -> dataplane removed -> STA) with CONCURRENCY requests in
+flight. Reports, as the median of REPEAT runs: installs/s and removals/s (summed over the
+clients, from msf-pcscf's own windows), AAR->AAA median latency, and msf-controld's CPU time per
+install+removal pair (so the figure can be read apart from the load client's share of the
+machine).
+
+usage: bench/install_rate.py [--build DIR] [--connections 1,4] [--calls N] [--concurrency M]
+                             [--repeat R] [--keep] [--smoke]
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_socket(path, proc, what, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited {proc.returncode}")
+        if os.path.exists(path):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not create {path}")
+
+
+def one_run(build, connections, calls, concurrency, keep):
+    work = tempfile.mkdtemp(prefix="msf-install-rate-")
+    procs = []
+    try:
+        dp_sock = os.path.join(work, "dp.sock")
+        prefix = f"msf-ir-{os.getpid()}"
+        dp = subprocess.Popen(
+            [f"{build}/dataplane/gateway/msf-dataplane", "--access.port=net_ring0", "--core.port=net_ring1",
+             "--access.mac=02:00:00:00:0a:01", "--core.mac=02:00:00:00:0c:01",
+             "--access.ipv4=192.0.2.10", "--core.ipv4=198.51.100.10", "--hugepages=false",
+             "--memory-mb=1024", "--mbufs=8191", "--telemetry=false", "--workers=1",
+             "--max-sessions=1000000", "--port-min=16384", "--port-max=65535",
+             f"--file-prefix={prefix}", f"--control-socket={dp_sock}", "--log-level=error"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(dp)
+        wait_socket(dp_sock, dp, "msf-dataplane")
+        for task in os.listdir(f"/proc/{dp.pid}/task"):
+            with open(f"/proc/{dp.pid}/task/{task}/comm") as f:
+                if "rte-worker" in f.read():
+                    os.setpriority(os.PRIO_PROCESS, int(task), 19)
+        port = free_port()
+        cli = os.path.join(work, "cli.sock")
+        peers = [f"--diameter.peer=pcscf{c}.localdomain,address=127.0.0.1" for c in range(connections)]
+        cd = subprocess.Popen(
+            [f"{build}/controlplane/msf-controld", f"--dataplane-socket={dp_sock}",
+             f"--store={work}/c.db", f"--store-key={work}/c.key", f"--cli-socket={cli}",
+             f"--diameter.listen=127.0.0.1:{port}", *peers, "--media.access-ipv4=192.0.2.10",
+             "--media.core-ipv4=198.51.100.10", "--policy.max-sessions=1000000", "--log-level=warning"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(cd)
+        wait_socket(cli, cd, "msf-controld")
+        time.sleep(0.5)  # the first dataplane connect and reconcile
+        cpu_before = cpu_seconds(cd.pid)
+        clients = []
+        for c in range(connections):
+            cmd = [f"{build}/controlplane/pcscf/msf-pcscf", "--msf", f"127.0.0.1:{port}",
+                   "--identity", f"pcscf{c}.localdomain", "--ues", "100", "--calls", str(calls),
+                   "--concurrency", str(concurrency), "--json",
+                   "--ue-base", f"192.0.2.{20 + c}:10000", "--core-base", f"198.51.100.{20 + c}:10000"]
+            if keep:
+                cmd.append("--keep")
+            clients.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        reports = []
+        for p in clients:
+            out, err = p.communicate(timeout=600)
+            try:
+                reports.append(json.loads(out))
+            except ValueError:
+                raise RuntimeError(f"msf-pcscf exited {p.returncode}: {err.strip()[-500:]}")
+        cpu = cpu_seconds(cd.pid) - cpu_before
+        ok = all(r["ok"] for r in reports)
+        installs = sum(r["counts"]["aaa_ok"] for r in reports)
+        return {
+            "ok": ok,
+            "installs": installs,
+            "installs_per_s": sum(r["rates"]["installs_per_s"] for r in reports),
+            "removals_per_s": sum(r["rates"]["removals_per_s"] for r in reports),
+            "aar_aaa_median_us": statistics.median(r["latency_us"]["aar_aaa"]["median"] for r in reports),
+            "controld_cpu_us_per_call": 1e6 * cpu / max(installs, 1),
+        }
+    finally:
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(f"/var/run/dpdk/msf-ir-{os.getpid()}", ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--connections", default="1,4")
+    ap.add_argument("--calls", type=int, default=20000, help="per connection")
+    ap.add_argument("--concurrency", type=int, default=256)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--keep", action="store_true", help="installs only, no BYE/STR")
+    ap.add_argument("--smoke", action="store_true", help="tiny run, for CI: checks the runner works")
+    args = ap.parse_args()
+    if args.smoke:
+        args.calls, args.repeat, args.connections = 200, 1, "1,2"
+    print(f"{'connections':>11} {'installs/s':>11} {'removals/s':>11} {'AAR->AAA median':>16} "
+          f"{'controld CPU/call':>18}   (median of {args.repeat}, {args.calls} calls per connection, "
+          f"{args.concurrency} in flight{', installs only' if args.keep else ''})")
+    failed = False
+    for conns in (int(c) for c in args.connections.split(",")):
+        runs = [one_run(args.build, conns, args.calls, args.concurrency, args.keep) for _ in range(args.repeat)]
+        failed |= not all(r["ok"] for r in runs)
+        med = {k: statistics.median(r[k] for r in runs) for k in
+               ("installs_per_s", "removals_per_s", "aar_aaa_median_us", "controld_cpu_us_per_call")}
+        print(f"{conns:>11} {med['installs_per_s']:>11.0f} {med['removals_per_s']:>11.0f} "
+              f"{med['aar_aaa_median_us']:>13.0f} us {med['controld_cpu_us_per_call']:>15.1f} us"
+              + ("" if all(r["ok"] for r in runs) else "   FAILED (see msf-pcscf's report)"))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
