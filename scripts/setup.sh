@@ -24,6 +24,7 @@ packages=(
     libboost-program-options-dev libbenchmark-dev libgtest-dev libgmock-dev libpcap-dev
     iproute2 ethtool python3-pytest python3-scapy
     libsqlite3-dev nlohmann-json3-dev libfreediameter-dev freediameter tshark
+    gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
 )
 
 missing=()
