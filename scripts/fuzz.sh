@@ -28,7 +28,7 @@ if [ ! -f "$build/build.ninja" ]; then
     # -fsanitize=fuzzer-no-link instruments the libraries for coverage (the targets themselves
     # add -fsanitize=fuzzer).
     CXX=clang++ meson setup "$build" "$root" \
-        -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false -Dbench=disabled \
+        -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false -Dbench=disabled -Doptimization=1 -Db_ndebug=true \
         -Dcpp_args=-fsanitize=fuzzer-no-link
 fi
 
