@@ -1,0 +1,52 @@
+"""msf-controld turns dataplane events into MSF-initiated Rx requests: a session whose media stays
+idle past media.inactivity-timeout-ms gets an RAR (Specific-Action INDICATION_OF_LOSS_OF_BEARER,
+MSF-Event-Cause INACTIVITY) sent to the P-CSCF that installed it, here the freeDiameter 1.2.1
+client, which answers it. Own msf-controld instance (the timeout is a daemon option), same
+msf-dataplane as the other system tests.
+"""
+import secrets
+import shutil
+import tempfile
+
+import pytest
+
+from test_controld import Controld, FdClient, aar_spec, first
+
+
+class IdleControld(Controld):
+    def command(self):
+        return super().command() + ["--media.inactivity-timeout-ms=1000"]
+
+
+@pytest.fixture(scope="module")
+def idle_controld(gateway, processes):
+    for s in gateway.dpctl_json("sessions").get("sessions", []):
+        gateway.dpctl("session", "remove", str(s["id"]), check=False)
+    workdir = tempfile.mkdtemp(prefix="msf-controld-events-")
+    c = IdleControld(workdir, gateway.socket, processes)
+    try:
+        c.start()
+        yield c
+    finally:
+        c.stop()
+        for s in gateway.dpctl_json("sessions").get("sessions", []):
+            gateway.dpctl("session", "remove", str(s["id"]), check=False)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def test_idle_media_makes_the_msf_send_a_rar_to_the_owning_pcscf(idle_controld):
+    client = FdClient(idle_controld, "--aar", aar_spec(44700, 54700, secrets.token_hex(30)),
+                      "--wait-rar", "--str", "--dpr")
+    aaa = client.wait_for("received", "AAA")
+    assert aaa["result_code"] == 2001
+    rar = client.wait_for("received", "RAR", timeout=20)
+    assert rar["session_id"] == aaa["session_id"]
+    assert first(rar["msf_event_cause"]) == 1            # INACTIVITY
+    assert 2 in (rar["specific_action"] if isinstance(rar["specific_action"], list) else [rar["specific_action"]])
+    sta = client.wait_for("received", "STA")
+    assert sta["result_code"] == 2001
+    assert client.finish() == 0
+    assert "media inactive" in idle_controld.log_tail(100)
+    stats = idle_controld.msfctl_json("stats")
+    rar_counts = [m for m in stats["diameter"]["messages"] if m["command"] == "RAR"][0]
+    assert rar_counts["sent"] >= 1
