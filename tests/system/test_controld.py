@@ -150,6 +150,11 @@ class FdClient:
         return self.proc.returncode
 
 
+def messages_of(client, direction, command):
+    """Every line of one kind a finished FdClient printed, in order."""
+    return [m for m in client.lines if m.get("direction") == direction and m.get("command") == command]
+
+
 def first(value):
     return value[0] if isinstance(value, list) else value
 
