@@ -25,6 +25,7 @@ packages=(
     iproute2 ethtool python3-pytest python3-scapy
     libsqlite3-dev nlohmann-json3-dev libfreediameter-dev freediameter tshark
     gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+    kamailio kamailio-ims-modules sip-tester rtpengine-daemon socat python3-matplotlib
 )
 
 missing=()
