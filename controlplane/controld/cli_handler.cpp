@@ -251,7 +251,7 @@ cli::Response ControldCli::remove(const std::string& id) {
     if (!removed.ok()) return cli::Response::failure(cli::ResultCode::internal, sessions::to_string(removed.status));
     const auto committed = manager_.commit();
     if (!committed.ok()) return cli::Response::failure(cli::ResultCode::internal, sessions::to_string(committed));
-    rx_.on_session_removed_by_operator(last);
+    rx_.on_session_removed(last, rx::EventCause::operator_removed);
     sessions::wipe_keys(last);
     return cli::Response::success({{"session_id", id}, {"removed", true}});
 }

@@ -164,9 +164,29 @@ void Daemon::connect_dataplane() {
                                   " failed");
         for (const auto& f : r.failures) log(LogLevel::warning, "dataplane: " + f);
         last_dataplane_error_.clear();
+        abandon_sessions(r.unrestorable_sessions);
     }
     manager_->commit();
     loop_.add_timer(config_.dataplane_retry_ms, [this] { connect_dataplane(); });
+}
+
+// Sessions the dataplane would not take back after it lost them: keeping them in the store would
+// promise media that cannot flow, so they go, and their P-CSCF hears it (ASR, DATAPLANE_LOST).
+void Daemon::abandon_sessions(const std::vector<std::string>& session_ids) {
+    for (const std::string& id : session_ids) {
+        const sessions::ControlSession* s = manager_->find(id);
+        if (!s) continue;
+        sessions::ControlSession last = *s;
+        auto removed = manager_->remove(id);
+        if (!removed.ok()) {
+            log(LogLevel::warning, "dataplane: cannot remove unrestorable session " + id + ": " +
+                                       sessions::to_string(removed.status));
+            continue;
+        }
+        log(LogLevel::warning, "dataplane: session " + id + " could not be restored; removed, ASR to " + last.peer);
+        rx_->on_session_removed(last, rx::EventCause::dataplane_lost);
+        sessions::wipe_keys(last);
+    }
 }
 
 void Daemon::drain_dataplane_events() {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "controlplane/cli/server.hpp"
 #include "controlplane/controld/cli_handler.hpp"
@@ -37,6 +38,7 @@ public:
 private:
     void log(LogLevel level, std::string_view line) const;
     void connect_dataplane();
+    void abandon_sessions(const std::vector<std::string>& session_ids);
     void drain_dataplane_events();
     void on_signal();
 

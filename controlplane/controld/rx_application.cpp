@@ -306,9 +306,9 @@ void RxApplication::on_dataplane_event(const api::Event& event) {
     send_request(*session, rx::event_rar(*session, self_, cause, config_.diameter.vendor_id), false);
 }
 
-void RxApplication::on_session_removed_by_operator(const sessions::ControlSession& session) {
+void RxApplication::on_session_removed(const sessions::ControlSession& session, rx::EventCause cause) {
     count_session(session.peer, -1);
-    send_request(session, rx::abort_asr(session, self_, rx::EventCause::operator_removed, config_.diameter.vendor_id), true);
+    send_request(session, rx::abort_asr(session, self_, cause, config_.diameter.vendor_id), true);
 }
 
 }  // namespace msf::controld

@@ -43,9 +43,10 @@ public:
 
     // A dataplane event (inactivity, authentication-failure storm): RAR to the session's P-CSCF.
     void on_dataplane_event(const api::Event& event);
-    // The operator removed a session (msfctl): ASR to its P-CSCF. The session is already gone
-    // from the manager; `session` is its last state.
-    void on_session_removed_by_operator(const sessions::ControlSession& session);
+    // The MSF removed a session on its own: the operator did (msfctl, operator_removed) or the
+    // dataplane lost it and refused to take it back (dataplane_lost). ASR to its P-CSCF. The
+    // session is already gone from the manager; `session` is its last state.
+    void on_session_removed(const sessions::ControlSession& session, rx::EventCause cause);
 
     const RxCounters& counters() const { return counters_; }
     size_t sessions_of(const std::string& peer) const;

@@ -225,7 +225,7 @@ inline constexpr EnumValue kReservationPriority[] = {
 inline constexpr EnumValue kMsfDirection[] = {{0, "UE_TO_NETWORK"}, {1, "NETWORK_TO_UE"}};
 inline constexpr EnumValue kMsfRtcpMux[] = {{0, "NO"}, {1, "YES"}};
 inline constexpr EnumValue kMsfEventCause[] = {
-    {1, "INACTIVITY"}, {2, "AUTH_FAILURE_STORM"}, {3, "DATAPLANE_LOST"}};
+    {1, "INACTIVITY"}, {2, "AUTH_FAILURE_STORM"}, {3, "DATAPLANE_LOST"}, {4, "OPERATOR_REMOVED"}};
 
 // ---- The AVP table ----
 

@@ -427,6 +427,9 @@ Outcome<ReconcileReport> SessionManager::reconcile() {
         }
     }
 
+    for (const Entry* entry : failed_entries) report.unrestorable_sessions.push_back(entry->session.session_id);
+    std::sort(report.unrestorable_sessions.begin(), report.unrestorable_sessions.end());
+
     // 3. Keys are confirmed where every stream of the session went through.
     for (auto& [session_id, entry] : sessions_) {
         if (!entry.keys_unconfirmed || failed_entries.count(&entry)) continue;

@@ -105,6 +105,9 @@ struct ReconcileReport {
     size_t unchanged = 0;
     std::vector<std::string> failures;  // streams the dataplane refused (at most kMaxReportedFailures)
     size_t failed = 0;
+    // Sessions with a stream the dataplane refused: they cannot be kept as the P-CSCF asked, so the
+    // daemon removes them and tells their P-CSCF (ASR, DATAPLANE_LOST). Every one, not capped.
+    std::vector<std::string> unrestorable_sessions;
 };
 
 class SessionManager {

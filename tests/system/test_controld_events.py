@@ -4,6 +4,7 @@ MSF-Event-Cause INACTIVITY) sent to the P-CSCF that installed it, here the freeD
 client, which answers it. Own msf-controld instance (the timeout is a daemon option), same
 msf-dataplane as the other system tests.
 """
+import os
 import secrets
 import shutil
 import tempfile
@@ -50,3 +51,35 @@ def test_idle_media_makes_the_msf_send_a_rar_to_the_owning_pcscf(idle_controld):
     stats = idle_controld.msfctl_json("stats")
     rar_counts = [m for m in stats["diameter"]["messages"] if m["command"] == "RAR"][0]
     assert rar_counts["sent"] >= 1
+
+
+class LateDataplaneControld(Controld):
+    """Media ports below the dataplane's range (it serves 16384 and up), and a dataplane socket
+    path that appears only once the session is stored: the install is kept for reconciliation,
+    and reconciliation cannot restore it."""
+
+    def command(self):
+        return [a for a in super().command() if not a.startswith("--media.port-")] + [
+            "--media.port-min=10000", "--media.port-max=10999"]
+
+
+def test_session_the_dataplane_cannot_take_back_is_removed_with_an_asr_dataplane_lost(gateway, processes):
+    workdir = tempfile.mkdtemp(prefix="msf-controld-lost-")
+    late_socket = os.path.join(workdir, "late-dataplane.sock")
+    c = LateDataplaneControld(workdir, late_socket, processes)
+    try:
+        c.start(expect_connected=False)
+        client = FdClient(c, "--aar", aar_spec(44800, 54800, secrets.token_hex(30)), "--wait-asr", "--dpr")
+        aaa = client.wait_for("received", "AAA")
+        assert aaa["result_code"] == 2001                  # stored; the dataplane gets it on reconnect
+        assert c.msfctl_json("stats")["sessions"] == 1
+        os.symlink(gateway.socket, late_socket)             # the dataplane "comes back"
+        asr = client.wait_for("received", "ASR", timeout=20)
+        assert asr["session_id"] == aaa["session_id"]
+        assert first(asr["msf_event_cause"]) == 3          # DATAPLANE_LOST
+        client.finish()
+        assert c.msfctl_json("sessions")["sessions"] == []
+        assert "could not be restored" in c.log_tail(50)
+    finally:
+        c.stop()
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -405,6 +405,23 @@ TEST_F(ManagerTest, InstallBatchWithoutTheDataplaneIsStoredAndInstalledByReconci
     expect_dataplane_matches(*m);
 }
 
+TEST_F(ManagerTest, ReconcileNamesTheSessionsTheDataplaneRefusesAndOnlyThose) {
+    // Stored while the dataplane was away, on core ports the dataplane does not serve
+    // (its range is 20000..29999): reconcile cannot install it, and must say which session that is.
+    ManagerOptions o = options();
+    o.core_ports = {{ip(kCore4), 40000, 40099}};
+    auto m = open_manager(false, o);
+    std::vector<ControlSession> batch;
+    batch.push_back(session("outside;1", 1));
+    std::vector<Outcome<const ControlSession*>> r = m->install_batch(std::move(batch));
+    ASSERT_TRUE(r[0].ok()) << to_string(r[0].status);
+    ASSERT_TRUE(m->commit().ok());
+    Outcome<ReconcileReport> reconciled = m->connect_dataplane();
+    ASSERT_TRUE(reconciled.ok()) << to_string(reconciled.status);
+    EXPECT_GE(reconciled.value.failed, 1u);
+    EXPECT_EQ(reconciled.value.unrestorable_sessions, std::vector<std::string>{"outside;1"});
+}
+
 TEST_F(ManagerTest, ExhaustedPortRangeGivesNoPortsAndReleasesWhatTheInstallTook) {
     ManagerOptions o = options();
     o.core_ports = {{ip(kCore4), 20000, 20003}};  // two pairs
