@@ -328,4 +328,37 @@ Expected<MediaKeys> derive_media_keys(const SecurityAssociation& sa, const CallB
     return keys;
 }
 
+Expected<MsrpPsk> derive_msrp_psk(const SecurityAssociation& sa, const CallBinding& call) {
+    if (call.call_id.empty()) return kdf_error("Call-ID is empty");
+    auto key = kdf_key(sa);
+    if (!key) return key.error();
+
+    const KeySourceInfo& source = key_source_info(key_source(sa));
+    const uint8_t fc[1] = {source.fc};
+    const uint8_t media_index[2] = {static_cast<uint8_t>(call.media_index >> 8),
+                                    static_cast<uint8_t>(call.media_index)};
+    const uint8_t dir[1] = {kMsrpPskDirection};
+    uint8_t counter[1] = {1};
+    const std::array<std::span<const uint8_t>, 6> params = {
+        as_bytes(source.label), as_bytes(call.call_id), std::span<const uint8_t>(media_index),
+        std::span<const uint8_t>(dir), as_bytes(kMsrpPskLabel), std::span<const uint8_t>(counter)};
+
+    auto psk_block = kdf(key->bytes(), fc, params);
+    if (!psk_block) return psk_block.error();
+    counter[0] = 2;
+    auto name_block = kdf(key->bytes(), fc, params);
+    if (!name_block) return name_block.error();
+
+    static constexpr char kHex[] = "0123456789abcdef";
+    MsrpPsk out;
+    out.identity = "e2ae-";
+    for (size_t i = 0; i < 12; ++i) {
+        out.identity += kHex[name_block->bytes[i] >> 4];
+        out.identity += kHex[name_block->bytes[i] & 0x0f];
+    }
+    static_assert(kMsrpPskLen == kKdfOutputLen);
+    out.psk = SecretBytes(std::span<const uint8_t>(psk_block->bytes));
+    return out;
+}
+
 }  // namespace msf::keying

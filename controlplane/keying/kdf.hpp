@@ -155,4 +155,21 @@ struct CallBinding {
 Expected<MediaKeys> derive_media_keys(const SecurityAssociation& sa, const CallBinding& call,
                                       Direction direction, srtp::Suite suite);
 
+// MSRP over TLS with a pre-shared key (seed requirement 3: PSK-TLS for MSRP, RFC 4975 §14 msrps):
+// one PSK per MSRP media line, used in both directions, from the same S as derive_media_keys with
+// P3 = 0x02 (both directions) and P4 = "MSRP-TLS-PSK" (this project's own label). Block 1 is the
+// 32-byte PSK; the first 12 bytes of block 2 name it: identity = "e2ae-" + 24 lowercase hex digits.
+// The identity travels in clear in the ClientHello (RFC 4279 §5.1, RFC 8446 §4.2.11), which is
+// why it comes from a block of its own: HMAC blocks are independent, so it tells nothing of the PSK.
+inline constexpr std::string_view kMsrpPskLabel = "MSRP-TLS-PSK";
+inline constexpr uint8_t kMsrpPskDirection = 0x02;
+inline constexpr size_t kMsrpPskLen = 32;
+
+struct MsrpPsk {
+    std::string identity;
+    SecretBytes psk;
+};
+
+Expected<MsrpPsk> derive_msrp_psk(const SecurityAssociation& sa, const CallBinding& call);
+
 }  // namespace msf::keying

@@ -236,6 +236,57 @@ TEST(MediaKeys, EveryBindingInputChangesTheKey) {
     }
 }
 
+// HMAC-SHA-256 by OpenSSL's one-shot EVP_Q_mac, apart from the KDF code under test.
+Bytes hmac_sha256(std::span<const uint8_t> key, const Bytes& data) {
+    Bytes out(32);
+    size_t len = 0;
+    EXPECT_NE(EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(), data.data(), data.size(),
+                        out.data(), out.size(), &len), nullptr);
+    return out;
+}
+
+Bytes kdf_input(uint8_t fc, std::initializer_list<Bytes> params) {
+    Bytes s = {fc};
+    for (const Bytes& p : params) {
+        s.insert(s.end(), p.begin(), p.end());
+        s.push_back(static_cast<uint8_t>(p.size() >> 8));
+        s.push_back(static_cast<uint8_t>(p.size()));
+    }
+    return s;
+}
+
+TEST(MsrpPsk, IsTheKdfBlock1WithDirection2AndTheMsrpLabelAndItsIdentityIsBlock2) {
+    const CallBinding call{std::string(kCallId), 1};
+    auto derived = derive_msrp_psk(vector_aka(), call);
+    ASSERT_TRUE(derived.ok());
+    const Bytes key = range(0x00, 0x20);  // CK || IK
+    const auto block = [&](uint8_t counter) {
+        const auto b = [](std::string_view t) { return Bytes(t.begin(), t.end()); };
+        return hmac_sha256(key, kdf_input(0xE0, {b("msf-e2ae-aka"), b(kCallId), Bytes{0, 1}, Bytes{2},
+                                                 b("MSRP-TLS-PSK"), Bytes{counter}}));
+    };
+    EXPECT_EQ(to_hex(derived->psk.bytes()), to_hex(block(1)));
+    EXPECT_EQ(derived->identity, "e2ae-" + to_hex(std::span<const uint8_t>(block(2)).first(12)));
+    EXPECT_EQ(derived->psk.bytes().size(), kMsrpPskLen);
+}
+
+TEST(MsrpPsk, DiffersPerCallAndMediaLineAndFromTheSrtpKeysOfTheSameLine) {
+    const SecurityAssociation sa = vector_aka();
+    auto base = derive_msrp_psk(sa, CallBinding{std::string(kCallId), 0});
+    auto other_index = derive_msrp_psk(sa, CallBinding{std::string(kCallId), 1});
+    auto other_call = derive_msrp_psk(sa, CallBinding{"b" + std::string(kCallId), 0});
+    ASSERT_TRUE(base.ok() && other_index.ok() && other_call.ok());
+    for (const auto* k : {&other_index, &other_call}) {
+        EXPECT_NE(to_hex((*k)->psk.bytes()), to_hex(base->psk.bytes()));
+        EXPECT_NE((*k)->identity, base->identity);
+    }
+    auto srtp = derive_media_keys(sa, CallBinding{std::string(kCallId), 0}, Direction::ue_to_network,
+                                  Suite::aes_cm_128_hmac_sha1_80);
+    ASSERT_TRUE(srtp.ok());
+    EXPECT_EQ(to_hex(base->psk.bytes()).find(to_hex(srtp->master_key)), std::string::npos);
+    EXPECT_FALSE(derive_msrp_psk(sa, CallBinding{"", 0}).ok());
+}
+
 TEST(MediaKeys, PasswordAndHa1GiveTheSameKeySoUeAndNetworkAgree) {
     for (DigestAlgorithm algorithm : {DigestAlgorithm::md5, DigestAlgorithm::sha256}) {
         SCOPED_TRACE(digest_algorithm_name(algorithm));
