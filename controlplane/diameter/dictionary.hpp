@@ -364,7 +364,17 @@ inline constexpr AvpDef kAvps[] = {
     {1024, msf, "MSF-Replay-Drops", unsigned64, M_not},
     {1025, msf, "MSF-Bytes-From-UE", unsigned64, M_not},
     {1026, msf, "MSF-Bytes-To-UE", unsigned64, M_not},
+    {1027, msf, "MSF-Messages-From-UE", unsigned64, M_not},  // MSRP requests, UE -> core
+    {1028, msf, "MSF-Messages-To-UE", unsigned64, M_not},    // MSRP requests, core -> UE
     {1030, msf, "MSF-Event-Cause", enumerated, M_not, kMsfEventCause, kClosed},
+    // MSRP over TLS-PSK (seed requirement 3): the PSK of an MSRP media component, and in the
+    // AAA the MSRP URIs the gateway relays it on (RFC 4975 §6, for the SDP a=path rewrite).
+    {1040, msf, "MSF-MSRP-Protection", grouped, M_not},
+    {1041, msf, "MSF-TLS-PSK-Identity", utf8_string, M_not},  // RFC 4279 §5.1, RFC 8446 §4.2.11
+    {1042, msf, "MSF-TLS-PSK", octet_string, M_not, {}, kOpen, kSecret},
+    {1043, msf, "MSF-MSRP-Relay", grouped, M_not},
+    {1044, msf, "MSF-MSRP-Access-Path", utf8_string, M_not},  // the UE's To-Path: msrps://...
+    {1045, msf, "MSF-MSRP-Core-Path", utf8_string, M_not},    // the core's view of the UE: msrp://...
 };
 }  // namespace table
 
@@ -485,6 +495,14 @@ inline constexpr const AvpDef& msf_replay_drops = avp_named("MSF-Replay-Drops");
 inline constexpr const AvpDef& msf_bytes_from_ue = avp_named("MSF-Bytes-From-UE");
 inline constexpr const AvpDef& msf_bytes_to_ue = avp_named("MSF-Bytes-To-UE");
 inline constexpr const AvpDef& msf_event_cause = avp_named("MSF-Event-Cause");
+inline constexpr const AvpDef& msf_messages_from_ue = avp_named("MSF-Messages-From-UE");
+inline constexpr const AvpDef& msf_messages_to_ue = avp_named("MSF-Messages-To-UE");
+inline constexpr const AvpDef& msf_msrp_protection = avp_named("MSF-MSRP-Protection");
+inline constexpr const AvpDef& msf_tls_psk_identity = avp_named("MSF-TLS-PSK-Identity");
+inline constexpr const AvpDef& msf_tls_psk = avp_named("MSF-TLS-PSK");
+inline constexpr const AvpDef& msf_msrp_relay = avp_named("MSF-MSRP-Relay");
+inline constexpr const AvpDef& msf_msrp_access_path = avp_named("MSF-MSRP-Access-Path");
+inline constexpr const AvpDef& msf_msrp_core_path = avp_named("MSF-MSRP-Core-Path");
 }  // namespace avp
 
 // The AVP with this code and vendor id, or nullptr. `msf_vendor_id` is the configured vendor of
@@ -594,7 +612,13 @@ inline constexpr AvpRule kMsfSessionCountersRules[] = {
     one("Media-Component-Number"),     optional("MSF-Packets-Unprotected"),
     optional("MSF-Packets-Protected"), optional("MSF-Auth-Failures"),
     optional("MSF-Replay-Drops"),      optional("MSF-Bytes-From-UE"),
-    optional("MSF-Bytes-To-UE")};
+    optional("MSF-Bytes-To-UE"),       optional("MSF-Messages-From-UE"),
+    optional("MSF-Messages-To-UE")};
+// Media-Component-Number absent: the PSK of the AAR's only MSRP component.
+inline constexpr AvpRule kMsfMsrpProtectionRules[] = {
+    optional("Media-Component-Number"), one("MSF-TLS-PSK-Identity"), one("MSF-TLS-PSK")};
+inline constexpr AvpRule kMsfMsrpRelayRules[] = {
+    one("Media-Component-Number"), one("MSF-MSRP-Access-Path"), one("MSF-MSRP-Core-Path")};
 
 // Failed-AVP (§7.5) holds whatever AVP failed: its contents are not checked. Grouped AVPs not
 // listed have no rules on their contents.
@@ -613,6 +637,8 @@ inline constexpr GroupRules kGroupRules[] = {
     {avp_index_named("MSF-Media-Protection"), kMsfMediaProtectionRules},
     {avp_index_named("MSF-Media-Address"), kMsfMediaAddressRules},
     {avp_index_named("MSF-Session-Counters"), kMsfSessionCountersRules},
+    {avp_index_named("MSF-MSRP-Protection"), kMsfMsrpProtectionRules},
+    {avp_index_named("MSF-MSRP-Relay"), kMsfMsrpRelayRules},
 };
 
 // ---- The command table ----
