@@ -24,11 +24,28 @@ struct MediaStream {
     bool operator==(const MediaStream&) const = default;
 };
 
+// One MSRP media component (Media-Type MESSAGE; RFC 4975) = one msf-msrpd session: TLS with a
+// pre-shared key toward the UE (RFC 4279, RFC 8446 §2.2), plain TCP toward the core. The gateway
+// sits in the MSRP path under URIs of its own (the SDP a=path rewrite, RFC 4975 §8.2): the UE
+// sends to gw_access_path, the core sees the UE as gw_core_path.
+struct MessageStream {
+    uint32_t component_number = 0;  // Rx Media-Component-Number
+    std::string psk_identity;       // what the UE presents in its ClientHello
+    std::vector<uint8_t> psk;       // wiped with the session
+    std::string ue_path;            // the UE's own URI (last URI of its a=path)
+    std::string core_path;          // the core endpoint's URI (last URI of the remote a=path)
+    std::string gw_access_path;     // msrps://<msrpd access address>:<port>/<id>;tcp
+    std::string gw_core_path;       // msrp://<msrpd core address>:<port>/<id>;tcp
+    std::string ue_allow;           // the UE's address (Framed-IP-Address); "" = any source
+    bool operator==(const MessageStream&) const = default;
+};
+
 struct ControlSession {
     std::string session_id;            // Diameter Session-Id, the key
     std::string peer;                  // Origin-Host of the P-CSCF that owns it
     std::string realm;                 // its Origin-Realm
     std::vector<MediaStream> streams;  // ordered by component_number, unique numbers
+    std::vector<MessageStream> messages;  // likewise; no number is both a stream and a message
     int64_t created_unix_ms = 0;
     int64_t updated_unix_ms = 0;
 
@@ -44,6 +61,10 @@ struct StreamCounters {
 // Overwrites every master key and salt of the session (before it is freed or replaced).
 inline void wipe_keys(ControlSession& session) {
     for (MediaStream& stream : session.streams) api::wipe_keys(stream.spec);
+    for (MessageStream& message : session.messages) {
+        api::wipe_bytes(message.psk);
+        message.psk.clear();
+    }
 }
 
 }  // namespace msf::sessions

@@ -25,11 +25,16 @@ constexpr const char* kCreateSchema =
     " updated_ms INTEGER NOT NULL,"
     " keys_unconfirmed INTEGER NOT NULL,"
     " stream_count INTEGER NOT NULL,"
-    " streams BLOB NOT NULL);"
+    " streams BLOB NOT NULL,"
+    " messages BLOB NOT NULL DEFAULT x'');"
     "CREATE TABLE meta (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);"
     "INSERT INTO meta(name, value) VALUES('next_dataplane_id', 1);"
-    "PRAGMA user_version = 1;";
-static_assert(Store::kSchemaVersion == 1, "kCreateSchema writes user_version 1");
+    "PRAGMA user_version = 2;";
+// Version 1 had no messages column: every session of it has no MSRP component.
+constexpr const char* kUpgradeFrom1 =
+    "ALTER TABLE sessions ADD COLUMN messages BLOB NOT NULL DEFAULT x'';"
+    "PRAGMA user_version = 2;";
+static_assert(Store::kSchemaVersion == 2, "kCreateSchema and kUpgradeFrom1 write user_version 2");
 
 std::string errno_text(int err) { return std::strerror(err); }
 
@@ -229,6 +234,13 @@ StoreStatus Store::open_database() {
             sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
             return s;
         }
+    } else if (version == 1) {
+        const std::string script = std::string("BEGIN;") + kUpgradeFrom1 + "COMMIT;";
+        if ((rc = sqlite3_exec(db_, script.c_str(), nullptr, nullptr, nullptr)) != SQLITE_OK) {
+            const StoreStatus s = failed("upgrade schema 1 to 2", rc);
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            return s;
+        }
     }
 
     {
@@ -255,7 +267,8 @@ StoreStatus Store::open_database() {
              Statement{&begin_, "BEGIN"},
              Statement{&commit_, "COMMIT"},
              Statement{&put_, "INSERT OR REPLACE INTO sessions(session_id, peer, realm, created_ms, updated_ms, "
-                              "keys_unconfirmed, stream_count, streams) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+                              "keys_unconfirmed, stream_count, streams, messages) "
+                              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
              Statement{&remove_, "DELETE FROM sessions WHERE session_id = ?1"},
              Statement{&set_meta_, "INSERT OR REPLACE INTO meta(name, value) VALUES('next_dataplane_id', ?1)"},
          }) {
@@ -302,9 +315,13 @@ StoreStatus Store::put(const ControlSession& session, bool keys_unconfirmed) {
     if (session.streams.size() > kMaxStreams)
         return {"store: session '" + session.session_id + "' has " + std::to_string(session.streams.size()) +
                 " streams, more than " + std::to_string(kMaxStreams)};
+    if (session.messages.size() > kMaxStreams)
+        return {"store: session '" + session.session_id + "' has " + std::to_string(session.messages.size()) +
+                " MSRP components, more than " + std::to_string(kMaxStreams)};
     if (StoreStatus s = begin(); !s.ok()) return s;
     column_.clear();
-    if (!encode_streams(session, *cipher_, column_))
+    messages_column_.clear();
+    if (!encode_streams(session, *cipher_, column_) || !encode_messages(session, *cipher_, messages_column_))
         return {"store: sealing session '" + session.session_id + "' failed (OpenSSL AES-256-GCM)"};
     sqlite3_bind_text(put_, 1, session.session_id.data(), static_cast<int>(session.session_id.size()), SQLITE_STATIC);
     sqlite3_bind_text(put_, 2, session.peer.data(), static_cast<int>(session.peer.size()), SQLITE_STATIC);
@@ -314,6 +331,9 @@ StoreStatus Store::put(const ControlSession& session, bool keys_unconfirmed) {
     sqlite3_bind_int(put_, 6, keys_unconfirmed ? 1 : 0);
     sqlite3_bind_int(put_, 7, static_cast<int>(session.streams.size()));
     sqlite3_bind_blob(put_, 8, column_.data(), static_cast<int>(column_.size()), SQLITE_STATIC);
+    // An empty blob, not NULL: the column is NOT NULL.
+    sqlite3_bind_blob(put_, 9, messages_column_.empty() ? "" : static_cast<const void*>(messages_column_.data()),
+                      static_cast<int>(messages_column_.size()), SQLITE_STATIC);
     const int rc = sqlite3_step(put_);
     sqlite3_reset(put_);
     sqlite3_clear_bindings(put_);
@@ -360,8 +380,8 @@ StoreStatus Store::load_all(std::vector<StoredSession>* out) {
     out->clear();
     sqlite3_stmt* stmt = nullptr;
     int rc = sqlite3_prepare_v2(db_,
-                                "SELECT session_id, peer, realm, created_ms, updated_ms, keys_unconfirmed, streams "
-                                "FROM sessions ORDER BY session_id",
+                                "SELECT session_id, peer, realm, created_ms, updated_ms, keys_unconfirmed, streams, "
+                                "messages FROM sessions ORDER BY session_id",
                                 -1, &stmt, nullptr);
     Finalize f{stmt};
     if (rc != SQLITE_OK) return failed("load sessions", rc);
@@ -386,6 +406,15 @@ StoreStatus Store::load_all(std::vector<StoredSession>* out) {
                     "': " + streams.error().message + " (key file " + options_.key_path + ")"};
         }
         session.streams = std::move(*streams);
+        api::Decoded<std::vector<MessageStream>> messages =
+            decode_messages(session.session_id, column_blob(stmt, 7), *cipher_);
+        if (!messages) {
+            wipe_keys(session);
+            wipe_out();
+            return {"store " + options_.database_path + ": session '" + session.session_id +
+                    "': " + messages.error().message + " (key file " + options_.key_path + ")"};
+        }
+        session.messages = std::move(*messages);
         out->push_back(std::move(stored));
     }
     if (rc != SQLITE_DONE) {

@@ -9,7 +9,9 @@
 //
 // Schema (PRAGMA user_version = kSchemaVersion; a newer version is refused):
 //   sessions(session_id TEXT PRIMARY KEY, peer, realm, created_ms, updated_ms, keys_unconfirmed,
-//            stream_count, streams BLOB)   streams: store_record.hpp, sealed with the store key
+//            stream_count, streams BLOB, messages BLOB)   both: store_record.hpp, sealed with the
+//            store key; messages (MSRP components) came with version 2, and a version 1 store
+//            is upgraded in place when opened (the column is added, empty)
 //   meta(name TEXT PRIMARY KEY, value INTEGER)   next_dataplane_id
 //
 // The store key (32 bytes, AES-256-GCM) lives in its own file, root-only: created with mode 0600
@@ -57,7 +59,7 @@ struct StoreCounts {
 
 class Store {
 public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
 
     // Opens (creating if needed) the database and the key file. nullptr and *error on failure:
     // unreadable or corrupted database, newer schema, key file with a bad mode, owner or size,
@@ -96,7 +98,8 @@ private:
     std::unique_ptr<RecordCipher> cipher_;
     bool in_transaction_ = false;
     uint64_t next_dataplane_id_ = 1;
-    std::vector<uint8_t> column_;  // reused for the streams column of each put
+    std::vector<uint8_t> column_;           // reused for the streams column of each put
+    std::vector<uint8_t> messages_column_;  // and for its messages column
 
     // Prepared once at open.
     sqlite3_stmt* begin_ = nullptr;

@@ -13,6 +13,8 @@ namespace {
 
 constexpr std::string_view kAadLabel = "msf-sessions-store-1";
 constexpr uint8_t kFlagToUeKeyGenerated = 0x01;
+constexpr std::string_view kMessagesAadLabel = "msf-sessions-store-msrp-1";
+constexpr uint8_t kMessagesFormat = 1;
 
 void put_u8(std::vector<uint8_t>& out, uint8_t v) { out.push_back(v); }
 void put_u16(std::vector<uint8_t>& out, uint16_t v) {
@@ -284,6 +286,150 @@ api::Decoded<std::vector<MediaStream>> decode_streams(std::string_view session_i
         return bad(std::to_string(r.left()) + " trailing bytes after the last stream");
     }
     return streams;
+}
+
+// ---- MSRP messages ----
+
+namespace {
+
+void write_message_aad(std::string_view session_id, uint32_t component, std::vector<uint8_t>& aad) {
+    aad.assign(kMessagesAadLabel.begin(), kMessagesAadLabel.end());
+    put_u32(aad, static_cast<uint32_t>(session_id.size()));
+    aad.insert(aad.end(), session_id.begin(), session_id.end());
+    put_u32(aad, component);
+}
+
+template <class Bytes>
+void put_field(std::vector<uint8_t>& out, const Bytes& field, size_t max_len) {
+    const size_t n = std::min(field.size(), max_len);
+    put_u16(out, static_cast<uint16_t>(n));
+    out.insert(out.end(), field.begin(), field.begin() + static_cast<ptrdiff_t>(n));
+}
+
+void wipe_psks(std::vector<MessageStream>& messages) {
+    for (MessageStream& m : messages) OPENSSL_cleanse(m.psk.data(), m.psk.size());
+}
+
+// One message's plaintext, every field within its bounds and nothing after the last.
+api::Decoded<MessageStream> decode_message(std::span<const uint8_t> plaintext) {
+    Reader r(plaintext);
+    MessageStream m;
+    r.uint("component_number", m.component_number);
+    const auto field = [&r](std::string_view name, size_t min_len, size_t max_len) {
+        uint16_t len = 0;
+        r.uint(std::string(name) + " length", len);
+        if (r.ok() && (len < min_len || len > max_len))
+            r.fail(std::string(name) + ": length " + std::to_string(len) + " is outside " + std::to_string(min_len) +
+                   ".." + std::to_string(max_len));
+        return r.take(len, name);
+    };
+    const auto text = [&](std::string_view name, size_t min_len, size_t max_len, std::string& into) {
+        const std::span<const uint8_t> b = field(name, min_len, max_len);
+        into.assign(b.begin(), b.end());
+    };
+    text("psk_identity", 1, kMaxPskIdentityLen, m.psk_identity);
+    const std::span<const uint8_t> psk = field("psk", kMinPskLen, kMaxPskLen);
+    m.psk.assign(psk.begin(), psk.end());
+    text("ue_path", 1, kMaxMsrpUriLen, m.ue_path);
+    text("core_path", 1, kMaxMsrpUriLen, m.core_path);
+    text("gw_access_path", 1, kMaxMsrpUriLen, m.gw_access_path);
+    text("gw_core_path", 1, kMaxMsrpUriLen, m.gw_core_path);
+    text("ue_allow", 0, kMaxAddressTextLen, m.ue_allow);
+    if (r.ok() && r.left() != 0) r.fail(std::to_string(r.left()) + " trailing bytes after ue_allow");
+    if (!r.ok()) {
+        OPENSSL_cleanse(m.psk.data(), m.psk.size());
+        return bad(r.error());
+    }
+    return m;
+}
+
+}  // namespace
+
+bool encode_messages(const ControlSession& session, RecordCipher& cipher, std::vector<uint8_t>& out) {
+    if (session.messages.empty()) return true;
+    const size_t count = std::min(session.messages.size(), kMaxStreams);
+    put_u8(out, kMessagesFormat);
+    put_u16(out, static_cast<uint16_t>(count));
+    WipedBytes plaintext;
+    std::vector<uint8_t> aad;
+    for (size_t i = 0; i < count; ++i) {
+        const MessageStream& m = session.messages[i];
+        OPENSSL_cleanse(plaintext.bytes.data(), plaintext.bytes.size());
+        plaintext.bytes.clear();
+        put_u32(plaintext.bytes, m.component_number);
+        put_field(plaintext.bytes, m.psk_identity, kMaxPskIdentityLen);
+        put_field(plaintext.bytes, m.psk, kMaxPskLen);
+        put_field(plaintext.bytes, m.ue_path, kMaxMsrpUriLen);
+        put_field(plaintext.bytes, m.core_path, kMaxMsrpUriLen);
+        put_field(plaintext.bytes, m.gw_access_path, kMaxMsrpUriLen);
+        put_field(plaintext.bytes, m.gw_core_path, kMaxMsrpUriLen);
+        put_field(plaintext.bytes, m.ue_allow, kMaxAddressTextLen);
+        put_u32(out, m.component_number);
+        const size_t length_at = out.size();
+        put_u32(out, 0);
+        write_message_aad(session.session_id, m.component_number, aad);
+        if (!cipher.seal(plaintext.bytes, aad, out)) return false;
+        const uint32_t sealed_length = static_cast<uint32_t>(out.size() - length_at - 4);
+        for (int k = 0; k < 4; ++k) out[length_at + k] = static_cast<uint8_t>(sealed_length >> (24 - 8 * k));
+    }
+    return true;
+}
+
+api::Decoded<std::vector<MessageStream>> decode_messages(std::string_view session_id, std::span<const uint8_t> column,
+                                                         RecordCipher& cipher) {
+    std::vector<MessageStream> messages;
+    if (column.empty()) return messages;
+    Reader r(column);
+    uint8_t format = 0;
+    uint16_t count = 0;
+    r.uint("messages format", format);
+    if (r.ok() && format != kMessagesFormat)
+        r.fail("messages format " + std::to_string(format) + " is not " + std::to_string(kMessagesFormat));
+    r.uint("message count", count);
+    if (r.ok() && (count == 0 || count > kMaxStreams))
+        r.fail("message count " + std::to_string(count) + " is outside 1.." + std::to_string(kMaxStreams));
+    if (!r.ok()) return bad(r.error());
+
+    messages.reserve(count);
+    WipedBytes plaintext;
+    std::vector<uint8_t> aad;
+    for (uint16_t i = 0; i < count; ++i) {
+        uint32_t component = 0;
+        uint32_t sealed_length = 0;
+        const std::string where = "message #" + std::to_string(i);
+        r.uint(where + " component number", component);
+        r.uint(where + " sealed length", sealed_length);
+        if (r.ok() && (sealed_length < kSealOverhead || sealed_length > kMaxSealedLength))
+            r.fail(where + ": sealed length " + std::to_string(sealed_length) + " is outside " +
+                   std::to_string(kSealOverhead) + ".." + std::to_string(kMaxSealedLength));
+        const std::span<const uint8_t> sealed = r.take(sealed_length, where + " sealed record");
+        if (!r.ok()) {
+            wipe_psks(messages);
+            return bad(r.error());
+        }
+        const std::string name = "message of component " + std::to_string(component);
+        std::string error;
+        write_message_aad(session_id, component, aad);
+        if (!cipher.open(sealed, aad, plaintext.bytes)) {
+            error = name + ": does not decrypt with the store key (wrong key file, or the record was altered)";
+        } else if (api::Decoded<MessageStream> m = decode_message(plaintext.bytes); !m) {
+            error = name + ": " + m.error().message;
+        } else if (m->component_number != component) {
+            error = name + ": sealed record is component " + std::to_string(m->component_number);
+            OPENSSL_cleanse(m->psk.data(), m->psk.size());
+        } else {
+            messages.push_back(std::move(*m));
+        }
+        if (!error.empty()) {
+            wipe_psks(messages);
+            return bad(error);
+        }
+    }
+    if (r.left() != 0) {
+        wipe_psks(messages);
+        return bad(std::to_string(r.left()) + " trailing bytes after the last message");
+    }
+    return messages;
 }
 
 }  // namespace msf::sessions

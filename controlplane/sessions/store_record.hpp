@@ -17,6 +17,20 @@
 //   ... the spec, encoded as the body of a control-socket session_add (dataplane/api/protocol.hpp),
 //       keys included, to the end of the plaintext
 //
+// The messages column (MSRP components, RFC 4975), empty when the session has none, else:
+//
+//   u8  format            1
+//   u16 message_count     1..kMaxStreams
+//   per message:
+//     u32 component_number  in clear
+//     u32 sealed_length     kSealOverhead..kMaxSealedLength
+//     sealed                nonce(12) || AES-256-GCM ciphertext || tag(16), AAD = the messages
+//                           label || u32 length || Session-Id || u32 component_number
+//
+// The sealed plaintext of a message: u32 component_number, then psk_identity, psk, ue_path,
+// core_path, gw_access_path, gw_core_path and ue_allow, each as u16 length + bytes, within the
+// kMax*Len bounds below.
+//
 // The whole stream is sealed, not only its keys: every field is authenticated, and the AAD (a
 // label, the Session-Id and the dataplane id) binds a record to its row, so a record moved to
 // another session or stream does not open. NIST SP 800-38D §8.2.2: random 96-bit nonces are safe
@@ -47,6 +61,11 @@ inline constexpr size_t kSealOverhead = kNonceLen + kTagLen;
 inline constexpr size_t kMaxStreams = 256;    // media components of one session
 inline constexpr size_t kMaxMediaTypeLen = 64;
 inline constexpr size_t kMaxSealedLength = 4096;
+inline constexpr size_t kMaxPskIdentityLen = 128;  // RFC 4279 §5.3: up to 128 octets
+inline constexpr size_t kMinPskLen = 16;
+inline constexpr size_t kMaxPskLen = 64;           // RFC 4279 §5.3
+inline constexpr size_t kMaxMsrpUriLen = 512;
+inline constexpr size_t kMaxAddressTextLen = 64;
 
 // AES-256-GCM with the store key. The key schedule lives in the OpenSSL contexts only; they are
 // freed (and cleansed by OpenSSL) with the object.
@@ -85,5 +104,11 @@ bool encode_streams(const ControlSession& session, RecordCipher& cipher, std::ve
 // ("stream 17: ...") and say whether it failed to decrypt or to decode.
 api::Decoded<std::vector<MediaStream>> decode_streams(std::string_view session_id, std::span<const uint8_t> column,
                                                       RecordCipher& cipher);
+
+// The messages column of a session: empty when it has none. False only if sealing fails.
+bool encode_messages(const ControlSession& session, RecordCipher& cipher, std::vector<uint8_t>& out);
+// The reverse, with the same checks as decode_streams; an empty column is no messages.
+api::Decoded<std::vector<MessageStream>> decode_messages(std::string_view session_id, std::span<const uint8_t> column,
+                                                         RecordCipher& cipher);
 
 }  // namespace msf::sessions

@@ -1,7 +1,7 @@
 // libFuzzer target for the session store's record layout (controlplane/sessions/store_record.hpp):
 // the bytes of a store file are as hostile as any input once the disk or an attacker changed them.
 //
-// Input: byte 0 modulo 3 picks the decoder, the rest is its input.
+// Input: byte 0 modulo 4 picks the decoder, the rest is its input.
 //   0: decode_stream (a sealed stream's plaintext). Whatever decodes must re-encode to exactly
 //      the input (the layout is canonical) and decode again to an equal stream.
 //   1: decode_streams (a session's streams column) under a fixed store key, Session-Id "fuzz".
@@ -10,6 +10,8 @@
 //   2: the first 8 bytes are a dataplane id, the rest a plaintext that is sealed for it under the
 //      fixed key and framed as a one-stream column: decode_streams must agree with decode_stream
 //      and refuse a sealed spec whose id is not the column's.
+//   3: decode_messages (a session's MSRP messages column) under the fixed key, Session-Id "fuzz";
+//      what opens must seal again and open to the same messages.
 // Failures must carry a message.
 #include <algorithm>
 #include <array>
@@ -99,15 +101,31 @@ void check_sealed(std::span<const uint8_t> bytes) {
     if (decoded->size() != 1 || !((*decoded)[0] == *alone)) fail("column decoded to another stream", "");
 }
 
+void check_messages(std::span<const uint8_t> bytes) {
+    msf::api::Decoded<std::vector<MessageStream>> decoded = decode_messages("fuzz", bytes, fixed_cipher());
+    if (!decoded) {
+        if (decoded.error().message.empty()) fail("messages error without a message", "");
+        return;
+    }
+    ControlSession session;
+    session.session_id = "fuzz";
+    session.messages = std::move(*decoded);
+    std::vector<uint8_t> column;
+    if (!encode_messages(session, fixed_cipher(), column)) fail("sealing failed", "");
+    msf::api::Decoded<std::vector<MessageStream>> again = decode_messages("fuzz", column, fixed_cipher());
+    if (!again || !(*again == session.messages)) fail("resealed messages do not open to the same messages", "");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size == 0) return 0;
     const std::span<const uint8_t> input(data + 1, size - 1);
-    switch (data[0] % 3) {
+    switch (data[0] % 4) {
         case 0: check_stream(input); break;
         case 1: check_column(input); break;
-        default: check_sealed(input); break;
+        case 2: check_sealed(input); break;
+        default: check_messages(input); break;
     }
     return 0;
 }

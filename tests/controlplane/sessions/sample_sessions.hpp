@@ -57,6 +57,20 @@ inline MediaStream stream(uint32_t component, uint32_t seed, const char* core_pe
     return s;
 }
 
+// An MSRP component with every field set; the PSK bytes follow from seed.
+inline MessageStream message(uint32_t component, uint32_t seed = 1) {
+    MessageStream m;
+    m.component_number = component;
+    m.psk_identity = "e2ae-" + std::to_string(1000000 + seed);
+    for (uint8_t i = 0; i < 32; ++i) m.psk.push_back(static_cast<uint8_t>(seed * 37 + i * 11 + 1));
+    m.ue_path = "msrps://192.0.2.2:2855/ue" + std::to_string(seed) + ";tcp";
+    m.core_path = "msrp://198.51.100.20:2855/core" + std::to_string(seed) + ";tcp";
+    m.gw_access_path = "msrps://192.0.2.10:2855/gwa" + std::to_string(seed) + ";tcp";
+    m.gw_core_path = "msrp://198.51.100.10:2855/gwc" + std::to_string(seed) + ";tcp";
+    m.ue_allow = "192.0.2.2";
+    return m;
+}
+
 inline ControlSession session(const std::string& id, size_t streams = 2, uint32_t seed = 1) {
     ControlSession s;
     s.session_id = id;

@@ -1,5 +1,7 @@
 // The store's record layout: round trips, and every malformed, truncated, altered or misplaced
 // record is refused with an error naming what is wrong.
+#include <algorithm>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -154,6 +156,77 @@ TEST(StoreRecord, OpenRefusesShortRecordsAndLeavesNoPlaintext) {
     EXPECT_EQ(sealed.size(), kSealOverhead);
     EXPECT_TRUE(cipher->open(sealed, Bytes{9}, plaintext));
     EXPECT_FALSE(cipher->open(sealed, Bytes{8}, plaintext));
+}
+
+// ---- MSRP components (the messages column) ----
+
+ControlSession with_messages() {
+    ControlSession s = stored_session("pcscf;msrp", 5, 1, 9);
+    s.messages = {message(2, 3), message(4, 5)};
+    s.messages[1].ue_allow.clear();  // any source
+    return s;
+}
+
+TEST(StoreRecord, MessagesRoundTripEveryFieldAndNoMessagesIsAnEmptyColumn) {
+    auto cipher = cipher_with(7);
+    const ControlSession s = with_messages();
+    Bytes column;
+    ASSERT_TRUE(encode_messages(s, *cipher, column));
+    api::Decoded<std::vector<MessageStream>> decoded = decode_messages(s.session_id, column, *cipher);
+    ASSERT_TRUE(decoded) << decoded.error().message;
+    EXPECT_EQ(*decoded, s.messages);
+
+    Bytes none;
+    ASSERT_TRUE(encode_messages(stored_session("x", 1), *cipher, none));
+    EXPECT_TRUE(none.empty());
+    ASSERT_TRUE(decode_messages("x", none, *cipher));
+    EXPECT_TRUE(decode_messages("x", none, *cipher)->empty());
+}
+
+TEST(StoreRecord, PskIsSealedAndAMessageDoesNotOpenUnderAnotherSessionOrKey) {
+    auto cipher = cipher_with(7);
+    const ControlSession s = with_messages();
+    Bytes column;
+    ASSERT_TRUE(encode_messages(s, *cipher, column));
+    EXPECT_EQ(std::search(column.begin(), column.end(), s.messages[0].psk.begin(), s.messages[0].psk.end()),
+              column.end());
+    EXPECT_THAT(decode_messages("pcscf;other", column, *cipher).error().message,
+                HasSubstr("message of component 2: does not decrypt"));
+    EXPECT_THAT(decode_messages(s.session_id, column, *cipher_with(8)).error().message, HasSubstr("does not decrypt"));
+}
+
+TEST(StoreRecord, EveryTruncationAlteredByteOrTrailingByteOfTheMessagesColumnIsRefused) {
+    auto cipher = cipher_with(7);
+    const ControlSession s = with_messages();
+    Bytes column;
+    ASSERT_TRUE(encode_messages(s, *cipher, column));
+    for (size_t len = 1; len < column.size(); ++len)
+        EXPECT_FALSE(decode_messages(s.session_id, std::span(column).first(len), *cipher)) << "prefix " << len;
+    for (size_t i = 0; i < column.size(); ++i) {
+        Bytes altered = column;
+        altered[i] ^= 0x01;
+        EXPECT_FALSE(decode_messages(s.session_id, altered, *cipher)) << "byte " << i;
+    }
+    Bytes trailing = column;
+    trailing.push_back(0);
+    EXPECT_THAT(decode_messages(s.session_id, trailing, *cipher).error().message, HasSubstr("trailing"));
+    EXPECT_THAT(decode_messages("s", Bytes{2, 0, 1}, *cipher).error().message, HasSubstr("format 2"));
+    EXPECT_THAT(decode_messages("s", Bytes{1, 0, 0}, *cipher).error().message, HasSubstr("message count 0"));
+}
+
+TEST(StoreRecord, SealedMessageWithFieldsOutOfBoundsIsRefusedNamingTheField) {
+    auto cipher = cipher_with(7);
+    ControlSession s = with_messages();
+    s.messages.resize(1);
+    s.messages[0].psk.resize(8);  // shorter than kMinPskLen: encodes, must not decode
+    Bytes column;
+    ASSERT_TRUE(encode_messages(s, *cipher, column));
+    EXPECT_THAT(decode_messages(s.session_id, column, *cipher).error().message, HasSubstr("psk: length 8"));
+    s.messages[0].psk.assign(32, 1);
+    s.messages[0].gw_core_path.clear();
+    column.clear();
+    ASSERT_TRUE(encode_messages(s, *cipher, column));
+    EXPECT_THAT(decode_messages(s.session_id, column, *cipher).error().message, HasSubstr("gw_core_path: length 0"));
 }
 
 }  // namespace

@@ -316,10 +316,48 @@ TEST_F(StoreTest, DatabaseWithDamagedPagesIsRefusedWithAClearError) {
 
 TEST_F(StoreTest, NewerSchemaVersionIsRefused) {
     open_store();
-    sql("PRAGMA user_version = 2");
+    sql("PRAGMA user_version = 3");
     const std::string error = open_error();
-    EXPECT_THAT(error, HasSubstr("schema version 2"));
-    EXPECT_THAT(error, HasSubstr("newer than this msf-controld understands (1)"));
+    EXPECT_THAT(error, HasSubstr("schema version 3"));
+    EXPECT_THAT(error, HasSubstr("newer than this msf-controld understands (2)"));
+}
+
+TEST_F(StoreTest, MsrpComponentsAndTheirPsksSurviveReopenSealed) {
+    ControlSession s = stored_session("pcscf;msrp", 1, 1, 4);
+    s.messages = {message(2, 7)};
+    {
+        std::unique_ptr<Store> store = open_store();
+        put_and_commit(*store, s);
+        std::vector<uint8_t> files = read_file(options().database_path);
+        const std::vector<uint8_t> wal = read_file(options().database_path + "-wal");
+        files.insert(files.end(), wal.begin(), wal.end());
+        EXPECT_FALSE(contains(files, s.messages[0].psk));
+    }
+    const std::vector<StoredSession> loaded = load(*open_store());
+    ASSERT_EQ(loaded.size(), 1u);
+    EXPECT_EQ(loaded[0].session, s);
+}
+
+TEST_F(StoreTest, VersionOneStoreIsUpgradedInPlaceAndKeepsItsSessions) {
+    const ControlSession s = stored_session("pcscf;old", 1, 2, 5);
+    {
+        std::unique_ptr<Store> store = open_store();
+        put_and_commit(*store, s);
+    }
+    // What version 1 looked like: no messages column.
+    sql("ALTER TABLE sessions DROP COLUMN messages; PRAGMA user_version = 1");
+    {
+        std::unique_ptr<Store> store = open_store();
+        const std::vector<StoredSession> loaded = load(*store);
+        ASSERT_EQ(loaded.size(), 1u);
+        EXPECT_EQ(loaded[0].session, s);
+        ControlSession with = s;
+        with.messages = {message(3, 1)};
+        put_and_commit(*store, with);
+    }
+    const std::vector<StoredSession> loaded = load(*open_store());
+    ASSERT_EQ(loaded.size(), 1u);
+    EXPECT_EQ(loaded[0].session.messages.size(), 1u);
 }
 
 TEST_F(StoreTest, ForeignDatabaseIsRefused) {
