@@ -13,6 +13,7 @@ constexpr std::string_view kCryptoPrefix = "a=crypto:";
 constexpr std::string_view kRtcpPrefix = "a=rtcp:";
 constexpr std::string_view kRtcpMux = "a=rtcp-mux";
 constexpr std::string_view kE2aePrefix = "a=3ge2ae:";
+constexpr std::string_view kPathPrefix = "a=path:";
 
 struct ProtoName {
     MediaProto kind;
@@ -343,6 +344,15 @@ MediaInfo MediaSection::info(const std::optional<net::IpAddr>& session_connectio
             else info.crypto_errors.push_back(crypto.error());
         } else if (starts_with(line, kE2aePrefix) && !info.e2ae) {
             if (auto e = parse_e2ae(line)) info.e2ae = *e;
+        } else if (starts_with(line, kPathPrefix) && info.msrp_path.empty()) {
+            // path-attribute = "path" ":" MSRP-URI *(SP MSRP-URI) (RFC 4975 §9)
+            std::string_view rest = std::string_view(line).substr(kPathPrefix.size());
+            while (!rest.empty()) {
+                const size_t space = rest.find(' ');
+                const std::string_view uri = rest.substr(0, space);
+                if (!uri.empty()) info.msrp_path.emplace_back(uri);
+                rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+            }
         }
     }
     if (!info.connection && session_connection) {

@@ -51,6 +51,9 @@ struct MediaInfo {
     std::vector<CryptoAttribute> crypto;     // a=crypto lines that parse, in order
     std::vector<KeyingError> crypto_errors;  // those that do not (unknown_suite: skip it)
     std::optional<E2aeIndication> e2ae;
+    // a=path (RFC 4975 §8.2), the URIs in order: relays first, the endpoint's own URI last.
+    // Empty without one; only the first a=path line counts.
+    std::vector<std::string> msrp_path;
 };
 
 // One m-section: the m= line and the lines after it up to the next m=.

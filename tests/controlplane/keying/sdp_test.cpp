@@ -114,6 +114,20 @@ TEST(SdpParse, DescribesEachMediaSection) {
     EXPECT_EQ(none.error().message, "sdp: no m-section 2 (there are 2)");
 }
 
+TEST(SdpParse, MsrpPathListsItsUrisInOrderAndOnlyTheFirstPathLineCounts) {
+    auto section = MediaSection::parse(
+        "m=message 2855 TCP/TLS/MSRP *\r\n"
+        "a=accept-types:text/plain\r\n"
+        "a=path:msrps://relay.example.com:2855/r1;tcp msrps://192.0.2.2:2855/ue1;tcp\r\n"
+        "a=path:msrps://ignored.example.com:2855/x;tcp\r\n");
+    ASSERT_TRUE(section.ok()) << section.error().message;
+    EXPECT_THAT(section->info().msrp_path,
+                ElementsAre("msrps://relay.example.com:2855/r1;tcp", "msrps://192.0.2.2:2855/ue1;tcp"));
+    auto audio = MediaSection::parse("m=audio 49170 RTP/AVP 0\r\n");
+    ASSERT_TRUE(audio.ok());
+    EXPECT_TRUE(audio->info().msrp_path.empty());
+}
+
 TEST(SdpRewrite, PcscfTurnsTheUeOfferIntoAPlainRtpOfferThroughTheMsfCoreSide) {
     auto sdp = SessionDescription::parse(kUeOffer);
     ASSERT_TRUE(sdp.ok());
