@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <stdexcept>
 
@@ -100,7 +101,10 @@ struct Observed {
     FlowEnd remote;
     std::optional<bool> ue_mux;      // RTCP on the RTP port, as far as known
     std::optional<bool> remote_mux;
-    bool tcp = false;                // a TCP flow: not SRTP (MSRP), not relayed here
+    bool tcp = false;                // a TCP flow: not SRTP (MSRP), not relayed as RTP
+    bool message = false;            // an m=message section (MSRP, RFC 4975 §8.1)
+    std::string ue_msrp_uri;         // the UE's own MSRP URI: last of its a=path (§8.2)
+    std::string remote_msrp_uri;     // the other endpoint's
     bool ue_port_zero = false;       // the UE's m= port is 0: the stream is rejected
     std::vector<keying::CryptoAttribute> ue_crypto;      // the UE's SDP: its sending keys
     std::vector<keying::CryptoAttribute> remote_crypto;  // the other SDP: keys toward the UE
@@ -170,6 +174,8 @@ std::optional<RxError> read_codec_data(const Avp& mcd, uint32_t component, Obser
         if (!end.port) end.port = info.port;
         if (from_ue && info.port == 0) seen.ue_port_zero = true;
         (from_ue ? ue_mux_sdp : remote_mux_sdp) = info.rtcp_mux;
+        if (info.media == "message") seen.message = true;
+        if (!info.msrp_path.empty()) (from_ue ? seen.ue_msrp_uri : seen.remote_msrp_uri) = info.msrp_path.back();
         auto& keys = from_ue ? seen.ue_crypto : seen.remote_crypto;
         for (const auto& c : info.crypto) keys.push_back(c);
         for (const auto& e : info.crypto_errors) seen.crypto_errors.push_back(e);
@@ -339,6 +345,109 @@ api::KeySpec generated_key(srtp::Suite suite) {
     return spec;
 }
 
+constexpr uint32_t kMediaTypeMessage = 6;  // TS 29.214 §5.3.19
+
+// The MSF-MSRP-Protection for this component: inside its Media-Component-Description, else at
+// the top of the AAR naming it, else at the top naming none.
+std::optional<Avp> msrp_protection_for(const Message& aar, const Avp& mcd, uint32_t component) {
+    if (auto inside = mcd.find(avp::msf_msrp_protection)) return inside;
+    std::optional<Avp> unnumbered;
+    for (const Avp p : aar.find_all(avp::msf_msrp_protection)) {
+        const auto number = p.find(avp::media_component_number);
+        if (!number) {
+            if (!unnumbered) unnumbered = p;
+        } else if (number->unsigned32() == component) {
+            return p;
+        }
+    }
+    return unnumbered;
+}
+
+// A fresh path segment for the gateway's URIs (RFC 4975 §9 session-id: unreserved characters).
+std::string random_session_part() {
+    std::array<uint8_t, 12> bytes{};
+    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
+        throw std::runtime_error("RAND_bytes failed: cannot name an MSRP session");
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (uint8_t b : bytes) {
+        out += kHex[b >> 4];
+        out += kHex[b & 15];
+    }
+    return out;
+}
+
+// An MSRP component: relayed by msf-msrpd with the PSK the P-CSCF derived from the UE's SA.
+// nullopt when planned (or left out: `relayed` false), else why it is refused.
+std::optional<RxError> plan_message(const Message& aar, const Avp& mcd, uint32_t number, const Observed& seen,
+                                    const std::optional<net::IpAddr>& ue_ip, bool required, const MediaPolicy& policy,
+                                    sessions::ControlSession& desired, bool& relayed) {
+    relayed = false;
+    auto current = std::find_if(desired.messages.begin(), desired.messages.end(),
+                                [&](const sessions::MessageStream& m) { return m.component_number == number; });
+    const bool updating = current != desired.messages.end();
+    const std::optional<Avp> protection = msrp_protection_for(aar, mcd, number);
+    if (!policy.msrp.enabled) {
+        if (protection || required)
+            return RxError::rx(RxExperimentalCode::requested_service_not_authorized,
+                               "media component " + std::to_string(number) +
+                                   ": MSRP, and this MSF has no MSRP relay (msrp.enabled is false)");
+        return std::nullopt;
+    }
+    if (!protection && !updating) {
+        if (required)
+            return RxError::rx(RxExperimentalCode::requested_service_not_authorized,
+                               "media component " + std::to_string(number) +
+                                   ": MSRP without MSF-MSRP-Protection (TLS PSK), and policy requires "
+                                   "media protection");
+        return std::nullopt;
+    }
+    sessions::MessageStream message;
+    if (updating) message = *current;
+    message.component_number = number;
+    if (protection) {
+        const auto identity = protection->find(avp::msf_tls_psk_identity);
+        const auto psk = protection->find(avp::msf_tls_psk);
+        const std::string_view id_text = identity ? identity->text() : std::string_view();
+        const std::span<const uint8_t> psk_bytes = psk ? psk->data() : std::span<const uint8_t>();
+        if (id_text.empty() || id_text.size() > sessions::kMaxPskIdentityLen)
+            return RxError::base(ResultCode::invalid_avp_value,
+                                 "media component " + std::to_string(number) + ": MSF-TLS-PSK-Identity must be 1.." +
+                                     std::to_string(sessions::kMaxPskIdentityLen) + " bytes",
+                                 identity ? identity->encode() : std::vector<uint8_t>{});
+        if (psk_bytes.size() < sessions::kMinPskLen || psk_bytes.size() > sessions::kMaxPskLen)
+            return RxError::base(ResultCode::invalid_avp_value,
+                                 "media component " + std::to_string(number) + ": MSF-TLS-PSK must be " +
+                                     std::to_string(sessions::kMinPskLen) + ".." +
+                                     std::to_string(sessions::kMaxPskLen) + " bytes");
+        message.psk_identity = std::string(id_text);
+        api::wipe_bytes(message.psk);
+        message.psk.assign(psk_bytes.begin(), psk_bytes.end());
+    }
+    if (!seen.ue_msrp_uri.empty()) message.ue_path = seen.ue_msrp_uri;
+    if (!seen.remote_msrp_uri.empty()) message.core_path = seen.remote_msrp_uri;
+    for (const auto& [uri, side] : {std::pair{&message.ue_path, "UE's (uplink)"},
+                                    std::pair{&message.core_path, "remote (downlink)"}}) {
+        if (uri->empty())
+            return invalid_service(number, std::string("MSRP without the ") + side + " a=path in Codec-Data");
+        if (uri->size() > sessions::kMaxMsrpUriLen)
+            return invalid_service(number, std::string("the ") + side + " a=path URI is longer than " +
+                                               std::to_string(sessions::kMaxMsrpUriLen) + " bytes");
+    }
+    if (!updating) {
+        const std::string part = random_session_part();
+        message.gw_access_path = "msrps://" + policy.msrp.access_authority + "/" + part + ";tcp";
+        message.gw_core_path = "msrp://" + policy.msrp.core_authority + "/" + part + ";tcp";
+    }
+    const std::optional<net::IpAddr> ue = ue_ip ? ue_ip : seen.ue.addr.empty() ? std::nullopt
+                                                                              : std::optional<net::IpAddr>(seen.ue.addr);
+    if (ue) message.ue_allow = ue->to_string();
+    if (updating) *current = std::move(message);
+    else desired.messages.push_back(std::move(message));
+    relayed = true;
+    return std::nullopt;
+}
+
 }  // namespace
 
 RxResult<AarPlan> plan_aar(const Message& aar, const sessions::ControlSession* existing,
@@ -375,6 +484,11 @@ RxResult<AarPlan> plan_aar(const Message& aar, const sessions::ControlSession* e
                 api::wipe_keys(current->spec);
                 desired.streams.erase(current);
             }
+            std::erase_if(desired.messages, [&](sessions::MessageStream& m) {
+                if (m.component_number != number) return false;
+                api::wipe_bytes(m.psk);
+                return true;
+            });
             continue;
         }
 
@@ -396,6 +510,17 @@ RxResult<AarPlan> plan_aar(const Message& aar, const sessions::ControlSession* e
         seen.ue_crypto = std::move(sdp.ue_crypto);
         seen.remote_crypto = std::move(sdp.remote_crypto);
         seen.crypto_errors = std::move(sdp.crypto_errors);
+        seen.message = sdp.message;
+        seen.ue_msrp_uri = std::move(sdp.ue_msrp_uri);
+        seen.remote_msrp_uri = std::move(sdp.remote_msrp_uri);
+        const auto type = mcd.find(avp::media_type);
+        const bool msrp = seen.message || (type && type->enumerated() == kMediaTypeMessage);
+        if (msrp && !seen.ue_port_zero && current == desired.streams.end()) {
+            bool relayed = false;
+            if (auto e = plan_message(aar, mcd, number, seen, ue_ip, required, policy, desired, relayed)) return *e;
+            if (!relayed) plan.not_relayed.push_back(number);
+            continue;
+        }
         if (seen.tcp || seen.ue_port_zero) {
             plan.not_relayed.push_back(number);
             continue;
@@ -477,7 +602,9 @@ RxResult<AarPlan> plan_aar(const Message& aar, const sessions::ControlSession* e
     }
     std::sort(desired.streams.begin(), desired.streams.end(),
               [](const auto& a, const auto& b) { return a.component_number < b.component_number; });
-    if (desired.streams.empty() && plan.initial && plan.not_relayed.empty())
+    std::sort(desired.messages.begin(), desired.messages.end(),
+              [](const auto& a, const auto& b) { return a.component_number < b.component_number; });
+    if (desired.streams.empty() && desired.messages.empty() && plan.initial && plan.not_relayed.empty())
         return RxError::base(ResultCode::missing_avp, "AAR has no Media-Component-Description");
     return plan;
 }

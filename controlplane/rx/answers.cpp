@@ -62,6 +62,14 @@ Message success_aaa(const Message& aar, const LocalIdentity& self, const session
         keying::MediaKeys keys(spec.to_ue.suite, spec.to_ue.master_key, spec.to_ue.master_salt);
         protection.add(avp::msf_sdes_crypto, keying::format_crypto_value(keying::crypto_attribute_for(1, keys)));
     }
+    // MSRP: the URIs the P-CSCF puts in the SDP a=path lines (RFC 4975 §8.2) so that both ends
+    // send through msf-msrpd.
+    for (const sessions::MessageStream& message : installed.messages) {
+        aaa.add_group(avp::msf_msrp_relay)
+            .add(avp::media_component_number, message.component_number)
+            .add(avp::msf_msrp_access_path, message.gw_access_path)
+            .add(avp::msf_msrp_core_path, message.gw_core_path);
+    }
     return aaa;
 }
 

@@ -12,6 +12,14 @@ namespace msf::rx {
 
 enum class RtcpMuxPolicy : uint8_t { from_request, always, never };
 
+// MSRP components (Media-Type MESSAGE, RFC 4975) go to msf-msrpd when it is configured: the
+// gateway's MSRP URIs are built on these authorities ("192.0.2.10:2855", "[2001:db8::10]:2855").
+struct MsrpPolicy {
+    bool enabled = false;               // no msf-msrpd: MSRP components are not relayed
+    std::string access_authority;       // msf-msrpd's TLS listener, as the UE reaches it
+    std::string core_authority;         // msf-msrpd's core-side address, as the core sees it
+};
+
 struct MediaPolicy {
     std::vector<srtp::Suite> suites;  // allowed; a request naming another suite is refused
     srtp::Suite default_suite = srtp::Suite::aes_cm_128_hmac_sha1_80;  // for generated keys
@@ -22,6 +30,7 @@ struct MediaPolicy {
     uint32_t inactivity_timeout_ms = 0;
     RtcpMuxPolicy rtcp_mux = RtcpMuxPolicy::from_request;
     uint32_t max_sessions_per_peer = 0;  // 0: no limit
+    MsrpPolicy msrp;
 
     bool allows(srtp::Suite suite) const;
     bool protection_required(const std::string& origin_realm) const;

@@ -3,6 +3,7 @@
 // the store persists them, the Rx layer and msfctl read them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,6 +24,13 @@ struct MediaStream {
 
     bool operator==(const MediaStream&) const = default;
 };
+
+// Bounds of a MessageStream's fields, the same for the Rx layer, the store and msf-msrpd.
+inline constexpr size_t kMaxPskIdentityLen = 128;  // RFC 4279 §5.3: up to 128 octets
+inline constexpr size_t kMinPskLen = 16;           // 128 bits
+inline constexpr size_t kMaxPskLen = 64;           // RFC 4279 §5.3
+inline constexpr size_t kMaxMsrpUriLen = 512;
+inline constexpr size_t kMaxAddressTextLen = 64;
 
 // One MSRP media component (Media-Type MESSAGE; RFC 4975) = one msf-msrpd session: TLS with a
 // pre-shared key toward the UE (RFC 4279, RFC 8446 §2.2), plain TCP toward the core. The gateway

@@ -61,11 +61,7 @@ inline constexpr size_t kSealOverhead = kNonceLen + kTagLen;
 inline constexpr size_t kMaxStreams = 256;    // media components of one session
 inline constexpr size_t kMaxMediaTypeLen = 64;
 inline constexpr size_t kMaxSealedLength = 4096;
-inline constexpr size_t kMaxPskIdentityLen = 128;  // RFC 4279 §5.3: up to 128 octets
-inline constexpr size_t kMinPskLen = 16;
-inline constexpr size_t kMaxPskLen = 64;           // RFC 4279 §5.3
-inline constexpr size_t kMaxMsrpUriLen = 512;
-inline constexpr size_t kMaxAddressTextLen = 64;
+
 
 // AES-256-GCM with the store key. The key schedule lives in the OpenSSL contexts only; they are
 // freed (and cleansed by OpenSSL) with the object.

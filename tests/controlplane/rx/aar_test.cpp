@@ -326,5 +326,132 @@ TEST(PlanAar, UplinkSdpAddressDecidesWhichEndIsTheUeWithoutFramedIp) {
     EXPECT_EQ(plan->desired.streams[0].spec.core.remote.to_string(), "198.51.100.20:30000");
 }
 
+// ---- MSRP components (Media-Type MESSAGE, RFC 4975) ----
+
+namespace msrp {
+
+constexpr const char* kUeUri = "msrps://192.0.2.2:2855/ue-abc;tcp";
+constexpr const char* kCoreUri = "msrp://198.51.100.20:2855/core-xyz;tcp";
+
+MediaPolicy with_relay() {
+    MediaPolicy p = policy();
+    p.msrp = {true, "192.0.2.10:2855", "198.51.100.10:2855"};
+    return p;
+}
+
+// Component 2: MSRP over TCP, as a P-CSCF describes it, PSK in the component.
+diameter::Message msrp_aar(bool with_psk = true, bool with_paths = true) {
+    diameter::Message aar = base_aar();
+    aar.add(avp::framed_ip_address, net::IpAddr::parse("192.0.2.2").value());
+    auto mcd = aar.add_group(avp::media_component_description);
+    mcd.add(avp::media_component_number, 2u).add(avp::media_type, 6u);  // MESSAGE
+    const std::string up = std::string("uplink\noffer\nm=message 2855 TCP/TLS/MSRP *\r\nc=IN IP4 192.0.2.2\r\n") +
+                           (with_paths ? std::string("a=path:") + kUeUri + "\r\n" : "") + std::string(1, '\0');
+    const std::string down = std::string("downlink\nanswer\nm=message 2855 TCP/MSRP *\r\nc=IN IP4 198.51.100.20\r\n") +
+                             (with_paths ? std::string("a=path:") + kCoreUri + "\r\n" : "") + std::string(1, '\0');
+    mcd.add(avp::codec_data, up).add(avp::codec_data, down);
+    mcd.add_group(avp::media_sub_component)
+        .add(avp::flow_number, 1u)
+        .add(avp::flow_description, "permit in 6 from 192.0.2.2 2855 to 198.51.100.20 2855")
+        .add(avp::flow_description, "permit out 6 from 198.51.100.20 2855 to 192.0.2.2 2855");
+    if (with_psk) {
+        mcd.add_group(avp::msf_msrp_protection)
+            .add(avp::msf_tls_psk_identity, "e2ae-00112233445566778899aabb")
+            .add(avp::msf_tls_psk, std::span<const uint8_t>(std::vector<uint8_t>(32, 0x5a)));
+    }
+    return aar;
+}
+
+TEST(PlanAarMsrp, MessageComponentWithAPskBecomesAnMsrpRelayWithTheGatewaysOwnUris) {
+    const diameter::Message aar = msrp_aar();
+    ASSERT_FALSE(diameter::validate(aar)) << "sample AAR must be valid";
+    auto plan = plan_aar(aar, nullptr, with_relay());
+    ASSERT_TRUE(plan.ok()) << to_string(plan.error());
+    EXPECT_TRUE(plan->desired.streams.empty());
+    ASSERT_EQ(plan->desired.messages.size(), 1u);
+    const sessions::MessageStream& m = plan->desired.messages[0];
+    EXPECT_EQ(m.component_number, 2u);
+    EXPECT_EQ(m.psk_identity, "e2ae-00112233445566778899aabb");
+    EXPECT_EQ(m.psk, std::vector<uint8_t>(32, 0x5a));
+    EXPECT_EQ(m.ue_path, kUeUri);
+    EXPECT_EQ(m.core_path, kCoreUri);
+    EXPECT_EQ(m.ue_allow, "192.0.2.2");
+    EXPECT_EQ(m.gw_access_path.rfind("msrps://192.0.2.10:2855/", 0), 0u) << m.gw_access_path;
+    EXPECT_EQ(m.gw_core_path.rfind("msrp://198.51.100.10:2855/", 0), 0u) << m.gw_core_path;
+    EXPECT_EQ(m.gw_access_path.substr(m.gw_access_path.size() - 4), ";tcp");
+    // A fresh session part each time: two calls never share the gateway's URIs.
+    EXPECT_NE(plan_aar(aar, nullptr, with_relay())->desired.messages[0].gw_access_path, m.gw_access_path);
+    EXPECT_TRUE(plan->not_relayed.empty());
+}
+
+TEST(PlanAarMsrp, UpdateKeepsTheGatewayUrisAndTakesANewPskAndRemovedDropsTheComponent) {
+    auto first = plan_aar(msrp_aar(), nullptr, with_relay());
+    ASSERT_TRUE(first.ok());
+    const sessions::ControlSession installed = first->desired;
+
+    diameter::Message update = msrp_aar();
+    auto again = plan_aar(update, &installed, with_relay());
+    ASSERT_TRUE(again.ok()) << to_string(again.error());
+    ASSERT_EQ(again->desired.messages.size(), 1u);
+    EXPECT_EQ(again->desired.messages[0].gw_access_path, installed.messages[0].gw_access_path);
+    EXPECT_EQ(again->desired.messages[0].gw_core_path, installed.messages[0].gw_core_path);
+
+    diameter::Message removal = base_aar();
+    removal.add_group(avp::media_component_description)
+        .add(avp::media_component_number, 2u)
+        .add(avp::flow_status, 4u);  // REMOVED
+    auto removed = plan_aar(removal, &installed, with_relay());
+    ASSERT_TRUE(removed.ok()) << to_string(removed.error());
+    EXPECT_TRUE(removed->desired.messages.empty());
+}
+
+TEST(PlanAarMsrp, WithoutARelayOrAPskOrPathsTheComponentIsRefusedOrLeftAlone) {
+    // No msf-msrpd configured: a PSK asks for something this MSF cannot do.
+    auto no_relay = plan_aar(msrp_aar(), nullptr, policy());
+    ASSERT_FALSE(no_relay.ok());
+    EXPECT_EQ(no_relay.error().code, 5063u);
+    EXPECT_NE(no_relay.error().message.find("no MSRP relay"), std::string::npos);
+
+    // No PSK: refused when protection is required, left unrelayed when it is not.
+    auto no_psk = plan_aar(msrp_aar(false), nullptr, with_relay());
+    ASSERT_FALSE(no_psk.ok());
+    EXPECT_EQ(no_psk.error().code, 5063u);
+    MediaPolicy optional = with_relay();
+    optional.require_protection = false;
+    auto unprotected = plan_aar(msrp_aar(false), nullptr, optional);
+    ASSERT_TRUE(unprotected.ok()) << to_string(unprotected.error());
+    EXPECT_TRUE(unprotected->desired.messages.empty());
+    EXPECT_EQ(unprotected->not_relayed, std::vector<uint32_t>{2});
+
+    // No a=path: the relay cannot rewrite paths it does not know.
+    auto no_paths = plan_aar(msrp_aar(true, false), nullptr, with_relay());
+    ASSERT_FALSE(no_paths.ok());
+    EXPECT_EQ(no_paths.error().code, 5061u);
+    EXPECT_NE(no_paths.error().message.find("a=path"), std::string::npos);
+}
+
+TEST(PlanAarMsrp, PskOfTheWrongLengthOrAnEmptyIdentityIsAnInvalidAvpValue) {
+    for (size_t psk_len : {size_t{8}, size_t{65}}) {
+        diameter::Message aar = msrp_aar(false);
+        aar.add_group(avp::msf_msrp_protection)
+            .add(avp::media_component_number, 2u)
+            .add(avp::msf_tls_psk_identity, "id")
+            .add(avp::msf_tls_psk, std::span<const uint8_t>(std::vector<uint8_t>(psk_len, 1)));
+        auto plan = plan_aar(aar, nullptr, with_relay());
+        ASSERT_FALSE(plan.ok()) << psk_len;
+        EXPECT_EQ(plan.error().code, 5004u);
+        EXPECT_NE(plan.error().message.find("MSF-TLS-PSK must be 16..64"), std::string::npos);
+    }
+    diameter::Message aar = msrp_aar(false);
+    aar.add_group(avp::msf_msrp_protection)
+        .add(avp::msf_tls_psk_identity, "")
+        .add(avp::msf_tls_psk, std::span<const uint8_t>(std::vector<uint8_t>(32, 1)));
+    auto plan = plan_aar(aar, nullptr, with_relay());
+    ASSERT_FALSE(plan.ok());
+    EXPECT_EQ(plan.error().code, 5004u);
+}
+
+}  // namespace msrp
+
 }  // namespace
 }  // namespace msf::rx

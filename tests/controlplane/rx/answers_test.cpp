@@ -69,6 +69,26 @@ TEST(Answers, SuccessAaaHasNoKeyWhenTheP_CscfGaveIt) {
     EXPECT_FALSE(aaa.find(avp::msf_media_protection));
 }
 
+TEST(Answers, SuccessAaaNamesTheRelaysMsrpUrisPerMessageComponentAndNeverThePsk) {
+    sessions::ControlSession s;
+    s.session_id = "pcscf.ims.test;1;1";
+    sessions::MessageStream m;
+    m.component_number = 3;
+    m.psk_identity = "e2ae-0011";
+    m.psk.assign(32, 0x77);
+    m.gw_access_path = "msrps://192.0.2.10:2855/abc;tcp";
+    m.gw_core_path = "msrp://198.51.100.10:2855/abc;tcp";
+    s.messages.push_back(m);
+    const diameter::Message aaa = roundtrip(success_aaa(base_aar(), kSelf, s));
+    const auto relay = aaa.find(avp::msf_msrp_relay);
+    ASSERT_TRUE(relay);
+    EXPECT_EQ(relay->find(avp::media_component_number)->unsigned32(), 3u);
+    EXPECT_EQ(relay->find(avp::msf_msrp_access_path)->text(), m.gw_access_path);
+    EXPECT_EQ(relay->find(avp::msf_msrp_core_path)->text(), m.gw_core_path);
+    EXPECT_FALSE(aaa.find(avp::msf_msrp_protection));
+    EXPECT_FALSE(aaa.find(avp::msf_media_address));
+}
+
 TEST(Answers, ExperimentalErrorIsAnExperimentalResultFor3gpp) {
     const diameter::Message answer = roundtrip(error_answer(
         base_aar(), kSelf, RxError::rx(RxExperimentalCode::requested_service_not_authorized, "no key")));
