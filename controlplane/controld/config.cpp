@@ -161,6 +161,15 @@ net::Endpoint to_listen_endpoint(std::string_view name, std::string_view text) {
     return *endpoint;
 }
 
+// A unicast address and a port other than 0: msf-msrpd's, as a peer reaches it.
+net::Endpoint to_msrp_address(std::string_view name, std::string_view text) {
+    const auto endpoint = net::Endpoint::parse(text);
+    if (!endpoint) fail(name, quote(text) + " is not address:port (192.0.2.10:2855, [2001:db8::10]:2855)");
+    check_address(name, endpoint->addr, AddressUse::media);
+    if (endpoint->port == 0) fail(name, endpoint->to_string() + ": port 0 is not allowed");
+    return *endpoint;
+}
+
 // "HOST:PORT" or "[v6]:PORT"; HOST an IP literal or a DNS name.
 ConnectTarget to_connect_target(std::string_view name, std::string_view text) {
     const auto bad = [&]() {
@@ -369,6 +378,7 @@ constexpr std::string_view kGeneral = "General";
 constexpr std::string_view kDiameter = "Diameter, [diameter] in the file (Rx-style, RFC 6733)";
 constexpr std::string_view kMedia = "Media, [media] in the file (the dataplane's addresses)";
 constexpr std::string_view kPolicy = "Policy, [policy] in the file (what is accepted)";
+constexpr std::string_view kMsrp = "MSRP, [msrp] in the file (msf-msrpd, the TLS-PSK relay)";
 
 using Show = std::vector<std::string> (*)(const ControldConfig&, std::string_view);
 
@@ -663,6 +673,31 @@ const std::array kRows = std::to_array<Row>({
           c.policy.auth_failure_storm = to_u32(n, v, 0, 1000000);
       }},
      [](const ControldConfig& c, std::string_view) { return one(c.policy.auth_failure_storm); }},
+
+    {{"msrp.socket", 0, OptionUse::once, "<path>", "", kMsrp,
+      "msf-msrpd's control socket; MSRP media components are relayed only when it is set",
+      [](ControldConfig& c, std::string_view n, const std::string& v) {
+          c.msrp.socket = to_socket_path(n, v);
+      }},
+     [](const ControldConfig& c, std::string_view) {
+         return c.msrp.socket.empty() ? std::vector<std::string>{} : one(c.msrp.socket);
+     }},
+    {{"msrp.access-address", 0, OptionUse::once, "<addr:port>", "", kMsrp,
+      "msf-msrpd's TLS listener as the UEs reach it (its access-listen), for the URIs the UEs send to",
+      [](ControldConfig& c, std::string_view n, const std::string& v) {
+          c.msrp.access_address = to_msrp_address(n, v);
+      }},
+     [](const ControldConfig& c, std::string_view) {
+         return c.msrp.socket.empty() ? std::vector<std::string>{} : one(c.msrp.access_address.to_string());
+     }},
+    {{"msrp.core-address", 0, OptionUse::once, "<addr:port>", "", kMsrp,
+      "msf-msrpd's address toward the core, for the URI the core sees the UE under",
+      [](ControldConfig& c, std::string_view n, const std::string& v) {
+          c.msrp.core_address = to_msrp_address(n, v);
+      }},
+     [](const ControldConfig& c, std::string_view) {
+         return c.msrp.socket.empty() ? std::vector<std::string>{} : one(c.msrp.core_address.to_string());
+     }},
 });
 // clang-format on
 
@@ -953,6 +988,12 @@ void validate(const ControldConfig& c) {
     check_media(c);
     check_policy(c.policy);
     check_peers(c);
+    if (c.msrp.enabled() && (c.msrp.access_address.addr.empty() || c.msrp.core_address.addr.empty()))
+        fail("msrp.socket", "needs msrp.access-address and msrp.core-address");
+    if (!c.msrp.enabled() && !(c.msrp.access_address.addr.empty() && c.msrp.core_address.addr.empty()))
+        fail("msrp.access-address", "is set but msrp.socket is not");
+    if (c.msrp.enabled() && (c.msrp.socket == c.cli_socket || c.msrp.socket == c.dataplane_socket))
+        fail("msrp.socket", quote(c.msrp.socket) + " is also the cli-socket or the dataplane-socket");
 }
 
 std::string read_file(const std::string& path) {

@@ -111,6 +111,16 @@ struct PolicyConfig {
     bool operator==(const PolicyConfig&) const = default;
 };
 
+// MSRP components go to msf-msrpd (seed requirement 3: PSK-TLS for MSRP); off without a socket.
+struct MsrpConfig {
+    std::string socket;            // msf-msrpd's control socket; "": no MSRP relay
+    net::Endpoint access_address;  // its TLS listener as the UEs reach it (in the UE's To-Path)
+    net::Endpoint core_address;    // its address toward the core (in the core's view of the UE)
+
+    bool enabled() const { return !socket.empty(); }
+    bool operator==(const MsrpConfig&) const = default;
+};
+
 // Values come from parse_controld_config(); the defaults live in the option table only.
 struct ControldConfig {
     std::string config_file;  // "" when none was read
@@ -125,6 +135,7 @@ struct ControldConfig {
     DiameterConfig diameter;
     MediaConfig media;
     PolicyConfig policy;
+    MsrpConfig msrp;
 
     bool operator==(const ControldConfig&) const = default;
 };

@@ -33,6 +33,8 @@ rx::MediaPolicy media_policy(const ControldConfig& config) {
         case RtcpMux::never: p.rtcp_mux = rx::RtcpMuxPolicy::never; break;
     }
     p.max_sessions_per_peer = config.policy.max_sessions_per_peer;
+    if (config.msrp.enabled())
+        p.msrp = {true, config.msrp.access_address.to_string(), config.msrp.core_address.to_string()};
     return p;
 }
 

@@ -384,6 +384,26 @@ TEST(ParseControldConfig, BooleansTakeTheUsualSpellings) {
               "policy.require-protection: needs a value (--policy.require-protection=...)");
 }
 
+TEST(ParseControldConfig, MsrpRelayIsOffByDefaultAndNeedsBothAddressesWhenOn) {
+    EXPECT_FALSE(ok({}).msrp.enabled());
+    const auto c = ok({"--msrp.socket=/run/msf/msrpd.sock", "--msrp.access-address=192.0.2.10:2855",
+                       "--msrp.core-address=[2001:db8:c::1]:2855"});
+    EXPECT_TRUE(c.msrp.enabled());
+    EXPECT_EQ(c.msrp.socket, "/run/msf/msrpd.sock");
+    EXPECT_EQ(c.msrp.access_address.to_string(), "192.0.2.10:2855");
+    EXPECT_EQ(c.msrp.core_address.to_string(), "[2001:db8:c::1]:2855");
+    const auto refused = [](std::vector<std::string> args, const std::string& expected) {
+        const std::string e = error_of(run(std::move(args)));
+        EXPECT_NE(e.find(expected), std::string::npos) << e;
+    };
+    refused({"--msrp.socket=/run/msf/msrpd.sock"}, "needs msrp.access-address and msrp.core-address");
+    refused({"--msrp.access-address=192.0.2.10:2855"}, "msrp.socket is not");
+    refused({"--msrp.socket=/s", "--msrp.access-address=0.0.0.0:2855", "--msrp.core-address=192.0.2.1:1"},
+            "msrp.access-address");
+    refused({"--msrp.socket=/s", "--msrp.access-address=192.0.2.10:0", "--msrp.core-address=192.0.2.1:1"},
+            "port 0");
+}
+
 TEST(ValidDiameterIdentity, AcceptsFqdnsAndRefusesTheRest) {
     for (const char* good : {"a", "msf.localdomain", "MSF-1.example.NET", "1a.example", "x.y1",
                              "pcscf.ims.mnc001.mcc001.3gppnetwork.org"}) {
@@ -672,7 +692,7 @@ const std::vector<BadCase> kBadCases = {
      "c.conf:2: unknown option 'media.store' (options without a dot go before the first "
      "section)"},
     {{"--config=c.conf"}, "\n[access]\n",
-     "c.conf:2: unknown section 'access' (sections: diameter, media, policy)"},
+     "c.conf:2: unknown section 'access' (sections: diameter, media, policy, msrp)"},
     {{"--config=c.conf"}, "[diameter\n", "c.conf:1: section header '[diameter' lacks its ']'"},
     {{"--config=c.conf"}, "garbage\n",
      "c.conf:1: expected 'name = value' or '[section]', got 'garbage'"},
@@ -764,7 +784,8 @@ TEST(ParseControldConfig, TableRowsAreWellFormed) {
         const size_t dot = spec.name.find('.');
         if (dot != std::string_view::npos) {
             const auto section = spec.name.substr(0, dot);
-            EXPECT_TRUE(section == "diameter" || section == "media" || section == "policy")
+            EXPECT_TRUE(section == "diameter" || section == "media" || section == "policy" ||
+                    section == "msrp")
                 << spec.name;
         }
     }
@@ -843,7 +864,8 @@ TEST(FormatControldConfig, ParsesBackToTheSameConfig) {
          "--policy.default-suite=AES_256_CM_HMAC_SHA1_32", "--policy.require-protection=no",
          "--policy.require-protection-realm=visited.example", "--policy.max-sessions=20",
          "--policy.max-sessions-per-peer=10", "--policy.generate-to-ue-key=no",
-         "--policy.auth-failure-storm=0"});
+         "--policy.auth-failure-storm=0", "--msrp.socket=/run/msrpd.sock",
+         "--msrp.access-address=192.0.2.10:2855", "--msrp.core-address=[2001:db8:c::1]:2856"});
     ControldConfig expected = original;
     expected.config_file = "effective.conf";
     EXPECT_EQ(round_trip(original), expected) << format_controld_config(original);
