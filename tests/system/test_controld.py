@@ -202,13 +202,14 @@ def controld(gateway, processes):
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def test_freediameter_pcscf_installs_a_session_media_flows_and_str_removes_it(controld, peers, gateway):
+def test_freediameter_pcscf_installs_a_session_media_flows_and_str_removes_it(controld, peers, gateway, processes):
     key = secrets.token_hex(30)
     capture = None
     if shutil.which("dumpcap") and shutil.which("tshark"):
         pcap = os.path.join(controld.workdir, "rx.pcap")
-        capture = subprocess.Popen(["dumpcap", "-q", "-i", "lo", "-f", f"tcp port {controld.port}", "-w", pcap],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Through `processes`, so that a failing assertion below still stops it.
+        capture = processes.start(["dumpcap", "-q", "-i", "lo", "-f", f"tcp port {controld.port}", "-w", pcap],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1.0)
     client = FdClient(controld, "--aar", aar_spec(44100, 54100, key), "--wait-dwa", "--sleep-ms", "1000",
                       "--str", "--dpr", "--tw", "6")
