@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controlplane/keying/sdes.hpp"
+#include "controlplane/pcscf/ue_security.hpp"
 #include "dataplane/tools/cli_values.hpp"
 
 namespace msf::pcscf {
@@ -181,6 +182,11 @@ std::string format_call_record(const CallRecord& record) {
     } else {
         j["to_ue_key"] = "derived";
     }
+    if (record.call_index) j["call_index"] = *record.call_index;
+    if (record.from_ue_crypto) {
+        j["from_ue_key"] = "paired";
+        j["from_ue_crypto"] = *record.from_ue_crypto;
+    }
     // Replace invalid UTF-8 rather than throw: Call-IDs come from SIP text.
     return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
@@ -240,7 +246,40 @@ Expected<CallRecord> parse_call_record(std::string_view line) {
     } else if (*to_ue != "derived") {
         return bad("to_ue_key", "neither derived nor sdes");
     }
+    if (j.contains("call_index")) {
+        auto call_index = number_field(j, "call_index", UINT64_MAX);
+        if (!call_index) return call_index.error();
+        r.call_index = *call_index;
+    }
+    if (j.contains("from_ue_key")) {
+        auto from_ue = text_field(j, "from_ue_key", "from_ue_key");
+        if (!from_ue) return from_ue.error();
+        if (*from_ue == "paired") {
+            auto crypto = text_field(j, "from_ue_crypto", "from_ue_crypto");
+            if (!crypto) return crypto.error();
+            auto attribute = keying::parse_crypto_attribute(*crypto);
+            if (!attribute) return bad("from_ue_crypto", attribute.error().message);
+            r.from_ue_crypto = std::move(crypto.value());
+        } else if (*from_ue != "derived") {
+            return bad("from_ue_key", "neither derived nor paired");
+        }
+    }
     return r;
+}
+
+keying::Expected<keying::MediaKeys> record_media_keys(const CallRecord& record, keying::Direction direction) {
+    const auto& carried = direction == keying::Direction::network_to_ue ? record.to_ue_crypto : record.from_ue_crypto;
+    if (carried) {
+        auto attribute = keying::parse_crypto_attribute(*carried);
+        if (!attribute) return attribute.error();
+        auto keys = keying::media_keys(*attribute);
+        if (!keys) return keys.error();
+        if (keys->suite != record.suite)
+            return bad(direction == keying::Direction::network_to_ue ? "to_ue_crypto" : "from_ue_crypto",
+                       "suite differs from the record's");
+        return keys;
+    }
+    return ue_media_keys(record.ue_sa, record.call_id, record.media_index, direction, record.suite);
 }
 
 }  // namespace msf::pcscf

@@ -22,6 +22,13 @@
 // "derived" (the UE derives the network->UE key as well) or "sdes" with "to_ue_crypto": the
 // a=crypto value of the UE's answer.
 //
+// Hairpin pairs (msf-pcscf --hairpin-pairs, for msf-gen's hairpin benchmark): call 2k+1's
+// UE->network key is call 2k's network->UE key, so SRTP the MSF protects toward UE 2k, reflected
+// unchanged into call 2k+1's access leg, authenticates there. Such a record carries "call_index"
+// (pairs are (2k, 2k+1)), and the paired call 2k+1 has "from_ue_key":"paired" with
+// "from_ue_crypto": that key as an a=crypto value (its UE cannot derive it from its own SA).
+// Records without these fields have "from_ue_key":"derived" or none at all.
+//
 // The file holds secrets (the SAs): msf-pcscf creates it mode 0600.
 #pragma once
 
@@ -33,6 +40,7 @@
 
 #include "controlplane/keying/expected.hpp"
 #include "controlplane/keying/kdf.hpp"
+#include "controlplane/keying/media_keys.hpp"
 #include "dataplane/net/addr.hpp"
 #include "dataplane/srtp/suite.hpp"
 
@@ -54,6 +62,8 @@ struct CallRecord {
     srtp::Suite suite = srtp::Suite::aes_cm_128_hmac_sha1_80;
     keying::SecurityAssociation ue_sa;
     std::optional<std::string> to_ue_crypto;  // set: "sdes", the a=crypto value; unset: "derived"
+    std::optional<uint64_t> call_index;        // the call's number in the run (hairpin pairs)
+    std::optional<std::string> from_ue_crypto;  // set: "paired", the a=crypto value; unset: "derived"
 };
 
 // The record as one line of JSON, without a line ending.
@@ -63,5 +73,10 @@ std::string format_call_record(const CallRecord& record);
 // over kMaxCallRecordLen, an endpoint that does not parse, an unknown suite or SA source, hex
 // that is not hex, key material of the wrong length, to_ue_key "sdes" without to_ue_crypto.
 keying::Expected<CallRecord> parse_call_record(std::string_view line);
+
+// The SRTP master key and salt of one direction of the record's stream, as its UE has them:
+// derived from ue_sa and the call binding (ue_media_keys), or read from to_ue_crypto /
+// from_ue_crypto where the record carries the key itself.
+keying::Expected<keying::MediaKeys> record_media_keys(const CallRecord& record, keying::Direction direction);
 
 }  // namespace msf::pcscf

@@ -78,6 +78,7 @@ struct Call {
     std::string core_answer;
     keying::MediaKeys from_ue;  // derived by the P-CSCF from the network's copy of the SA
     std::optional<keying::MediaKeys> to_ue;
+    bool paired_from_ue = false;  // --hairpin-pairs, odd call: from_ue is call index-1's to_ue
     Clock::time_point sent;     // the pending AAR's or STR's
 };
 
@@ -123,6 +124,8 @@ struct LoadGenerator::State final : diameter::ApplicationHandler {
 
     int calls_out_fd = -1;
     std::string calls_out_buffer;
+    // --hairpin-pairs: call 2k's network->UE key until call 2k+1 takes it as its UE->network key.
+    std::unordered_map<uint64_t, keying::MediaKeys> hairpin_keys;
 
     // ---- diameter::ApplicationHandler: the MSF's own requests ----
 
@@ -402,6 +405,19 @@ struct LoadGenerator::State final : diameter::ApplicationHandler {
             if (!to_ue) return fail_start(std::move(owned), "network->UE key: " + to_ue.error().message);
             c.to_ue = std::move(to_ue.value());
         }
+        if (options.hairpin_pairs) {
+            // Calls start in index order, so call 2k's key is here when call 2k+1 starts.
+            if (index % 2 == 0) {
+                hairpin_keys[index] = *c.to_ue;
+            } else {
+                const auto partner = hairpin_keys.find(index - 1);
+                if (partner == hairpin_keys.end())
+                    return fail_start(std::move(owned), "hairpin partner call " + std::to_string(index - 1) + " has no key");
+                c.from_ue = std::move(partner->second);
+                c.paired_from_ue = true;
+                hairpin_keys.erase(partner);
+            }
+        }
 
         AarRequest request;
         request.session_id = c.session_id;
@@ -558,7 +574,8 @@ struct LoadGenerator::State final : diameter::ApplicationHandler {
         auto ue_from = ue_media_keys(ue.security.ue_side, c.invite_ids.call_id, kMediaIndex,
                                      keying::Direction::ue_to_network, options.suite);
         if (!ue_from) return call_error(c, "UE: " + ue_from.error().message);
-        bool agree = *ue_from == c.from_ue;
+        // A paired UE was handed its partner's key by the benchmark instead of deriving it.
+        bool agree = c.paired_from_ue || *ue_from == c.from_ue;
         if (generated) {
             agree = agree && *media->to_ue_key == to_ue;
         } else {
@@ -586,6 +603,9 @@ struct LoadGenerator::State final : diameter::ApplicationHandler {
             record.ue_sa = ue.security.ue_side;
             if (generated)
                 record.to_ue_crypto = keying::format_crypto_value(keying::crypto_attribute_for(kAnswerCryptoTag, *media->to_ue_key));
+            if (options.hairpin_pairs) record.call_index = c.index;
+            if (c.paired_from_ue)
+                record.from_ue_crypto = keying::format_crypto_value(keying::crypto_attribute_for(kAnswerCryptoTag, c.from_ue));
             calls_out_buffer += format_call_record(record);
             calls_out_buffer += '\n';
             ++report.calls_out_written;

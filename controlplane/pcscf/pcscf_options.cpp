@@ -98,7 +98,7 @@ constexpr uint64_t kHourMs = 3600 * 1000;
 constexpr uint32_t kMaxUes = 1'000'000;
 constexpr uint64_t kMaxCalls = 100'000'000;
 
-constexpr std::array<PcscfOption, 24> kOptions = {{
+constexpr std::array<PcscfOption, 25> kOptions = {{
     {"msf", "IP:PORT", "the MSF's Diameter address (default 127.0.0.1:3868)",
      [](ParseState& s, std::string_view v) -> Result {
          const auto e = tools::parse_endpoint(v);
@@ -132,6 +132,11 @@ constexpr std::array<PcscfOption, 24> kOptions = {{
     {"keep", "", "send no BYE: leave every session installed in the MSF (for the demo)",
      [](ParseState& s, std::string_view) -> Result {
          s.options.keep = true;
+         return std::nullopt;
+     }},
+    {"hairpin-pairs", "", "call 2k+1's UE->network key = call 2k's network->UE key, for msf-gen's hairpin",
+     [](ParseState& s, std::string_view) -> Result {
+         s.options.hairpin_pairs = true;
          return std::nullopt;
      }},
     {"key-source", "KIND", "the UEs' SA: aka, tls, digest, or mixed (round-robin by UE, default)",
@@ -247,6 +252,8 @@ PcscfParse parse_pcscf_args(std::span<const std::string_view> args) {
     const PcscfOptions& o = state.options;
     if (o.ue_base.addr.family != o.core_base.addr.family)
         return bad_value("--ue-base and --core-base are not of the same IP family (one IPFilterRule names both)");
+    if (o.hairpin_pairs && o.to_ue_key != ToUeKey::derived)
+        return bad_value("--hairpin-pairs needs --to-ue-key derived (call 2k+1's AAR carries call 2k's key)");
     if (o.identity == o.msf_identity)
         return bad_value("--identity and --msf-identity are the same");
     return state.options;

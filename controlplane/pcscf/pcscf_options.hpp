@@ -41,6 +41,10 @@ struct PcscfOptions {
     uint32_t concurrency = 64;                     // Diameter requests (AAR + STR) in flight
     uint64_t hold_ms = 0;                          // a call's time up before its BYE
     bool keep = false;                             // no BYE: sessions stay installed
+    // Call 2k+1's UE->network key = call 2k's network->UE key (msf-gen's hairpin benchmark;
+    // call_record.hpp). Needs derived network->UE keys: a generated one is known only after the
+    // AAA of call 2k, too late for call 2k+1's AAR.
+    bool hairpin_pairs = false;
     KeySourceChoice key_source = KeySourceChoice::mixed;
     KeysIn keys_in = KeysIn::avp;
     ToUeKey to_ue_key = ToUeKey::derived;

@@ -4,6 +4,7 @@
 
 #include <variant>
 
+#include "controlplane/keying/sdes.hpp"
 #include "controlplane/pcscf/ue_security.hpp"
 
 namespace msf::pcscf {
@@ -113,6 +114,71 @@ TEST(CallRecord, MalformedRecordsAreRefusedNamingTheField) {
               std::string::npos);
     EXPECT_NE(error_of(with(good, "\"to_ue_key\":\"derived\"", "\"to_ue_key\":\"both\"")).find("to_ue_key"), std::string::npos);
     EXPECT_EQ(parse_call_record(std::string(kMaxCallRecordLen + 1, ' ')).error().code, keying::ErrorCode::too_large);
+}
+
+}  // namespace
+}  // namespace msf::pcscf
+
+namespace msf::pcscf {
+namespace {
+
+TEST(CallRecord, PairedUeToNetworkKeyTravelsAsCryptoValueWithTheCallIndex) {
+    CallRecord record = sample(keying::AkaKeys{bytes(16, 0), bytes(16, 0x10)});
+    const keying::MediaKeys partner_key(srtp::Suite::aead_aes_128_gcm, std::vector<uint8_t>(16, 0x5a),
+                                        std::vector<uint8_t>(12, 0xa5));
+    record.call_index = 7;
+    record.from_ue_crypto = keying::format_crypto_value(keying::crypto_attribute_for(1, partner_key));
+    const std::string line = format_call_record(record);
+    EXPECT_NE(line.find("\"from_ue_key\":\"paired\""), std::string::npos) << line;
+    EXPECT_NE(line.find("\"call_index\":7"), std::string::npos) << line;
+    auto back = parse_call_record(line);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(back->call_index, std::optional<uint64_t>(7));
+    EXPECT_EQ(back->from_ue_crypto, record.from_ue_crypto);
+    auto from_ue = record_media_keys(*back, keying::Direction::ue_to_network);
+    ASSERT_TRUE(from_ue.ok()) << from_ue.error().message;
+    EXPECT_EQ(*from_ue, partner_key);
+    // The other direction is still the UE's own derivation.
+    auto to_ue = record_media_keys(*back, keying::Direction::network_to_ue);
+    ASSERT_TRUE(to_ue.ok());
+    EXPECT_EQ(*to_ue, *ue_media_keys(record.ue_sa, record.call_id, record.media_index, keying::Direction::network_to_ue,
+                                     record.suite));
+}
+
+TEST(CallRecord, RecordWithoutPairingFieldsDerivesBothDirections) {
+    const CallRecord record = sample(keying::AkaKeys{bytes(16, 0), bytes(16, 0x10)});
+    auto back = parse_call_record(format_call_record(record));
+    ASSERT_TRUE(back.ok());
+    EXPECT_FALSE(back->call_index.has_value());
+    EXPECT_FALSE(back->from_ue_crypto.has_value());
+    auto from_ue = record_media_keys(*back, keying::Direction::ue_to_network);
+    ASSERT_TRUE(from_ue.ok());
+    EXPECT_EQ(*from_ue, *ue_media_keys(record.ue_sa, record.call_id, record.media_index, keying::Direction::ue_to_network,
+                                       record.suite));
+}
+
+TEST(CallRecord, MalformedPairingFieldsAreRefusedNamingTheField) {
+    const std::string line = format_call_record(sample(keying::AkaKeys{bytes(16, 0), bytes(16, 0x10)}));
+    const std::string tail = "\"ue_user\":\"ue1\"}";
+    EXPECT_NE(error_of(with(line, tail, "\"ue_user\":\"ue1\",\"call_index\":-1}")).find("call_index"), std::string::npos);
+    EXPECT_NE(error_of(with(line, tail, "\"ue_user\":\"ue1\",\"call_index\":\"3\"}")).find("call_index"), std::string::npos);
+    EXPECT_NE(error_of(with(line, tail, "\"ue_user\":\"ue1\",\"from_ue_key\":\"stolen\"}")).find("from_ue_key"),
+              std::string::npos);
+    EXPECT_NE(error_of(with(line, tail, "\"ue_user\":\"ue1\",\"from_ue_key\":\"paired\"}")).find("from_ue_crypto"),
+              std::string::npos);
+    EXPECT_NE(error_of(with(line, tail, "\"ue_user\":\"ue1\",\"from_ue_key\":\"paired\",\"from_ue_crypto\":\"1 NONE x\"}"))
+                  .find("from_ue_crypto"),
+              std::string::npos);
+}
+
+TEST(CallRecord, PairedKeyOfAnotherSuiteIsRefusedWhenKeysAreTaken) {
+    CallRecord record = sample(keying::AkaKeys{bytes(16, 0), bytes(16, 0x10)});  // GCM
+    const keying::MediaKeys cm_key(srtp::Suite::aes_cm_128_hmac_sha1_80, std::vector<uint8_t>(16, 1),
+                                   std::vector<uint8_t>(14, 2));
+    record.from_ue_crypto = keying::format_crypto_value(keying::crypto_attribute_for(1, cm_key));
+    auto keys = record_media_keys(record, keying::Direction::ue_to_network);
+    ASSERT_FALSE(keys.ok());
+    EXPECT_NE(keys.error().message.find("suite"), std::string::npos) << keys.error().message;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "controlplane/keying/sdes.hpp"
@@ -139,6 +140,48 @@ INSTANTIATE_TEST_SUITE_P(Modes, KeptSessions,
                              return std::string(info.param.first == KeysIn::avp ? "avp_" : "sdes_") +
                                     (info.param.second == ToUeKey::derived ? "derived" : "generated");
                          });
+
+// --hairpin-pairs: in the MSF, session 2k+1's UE->network key is session 2k's network->UE key,
+// and the calls-out records say so (call_index, from_ue_crypto) so msf-gen finds both.
+TEST(LoadGenerator, HairpinPairsGiveOddCallsTheirPartnersNetworkToUeKey) {
+    controld::EventLoop loop;
+    RxMsfPeer msf(loop, "pcscf.localdomain");
+    PcscfOptions o = options_for(msf.endpoint());
+    o.calls = 6;
+    o.keep = true;
+    o.hairpin_pairs = true;
+    o.calls_out = temp_path("hairpin.jsonl");
+    LoadGenerator generator(loop, o);
+    const RunReport r = generator.run();
+    EXPECT_TRUE(r.ok()) << format_report_text(r);
+    ASSERT_EQ(msf.sessions.size(), 6u);
+    std::vector<CallRecord> records = read_records(o.calls_out);
+    ::unlink(o.calls_out.c_str());
+    ASSERT_EQ(records.size(), 6u);
+    std::map<uint64_t, const CallRecord*> by_index;
+    for (const CallRecord& record : records) {
+        ASSERT_TRUE(record.call_index.has_value());
+        by_index[*record.call_index] = &record;
+        EXPECT_EQ(record.from_ue_crypto.has_value(), *record.call_index % 2 == 1);
+        // Every record still gives exactly the keys the MSF holds (record_media_keys reads the
+        // carried key of a paired call).
+        const api::SessionSpec& spec = msf.sessions.at(record.session_id).streams[0].spec;
+        auto from_ue = record_media_keys(record, keying::Direction::ue_to_network);
+        auto to_ue = record_media_keys(record, keying::Direction::network_to_ue);
+        ASSERT_TRUE(from_ue.ok() && to_ue.ok());
+        EXPECT_EQ(spec.from_ue.master_key, from_ue->master_key);
+        EXPECT_EQ(spec.from_ue.master_salt, from_ue->master_salt);
+        EXPECT_EQ(spec.to_ue.master_key, to_ue->master_key);
+    }
+    ASSERT_EQ(by_index.size(), 6u);
+    for (uint64_t a = 0; a < 6; a += 2) {
+        const api::SessionSpec& spec_a = msf.sessions.at(by_index.at(a)->session_id).streams[0].spec;
+        const api::SessionSpec& spec_b = msf.sessions.at(by_index.at(a + 1)->session_id).streams[0].spec;
+        EXPECT_EQ(spec_b.from_ue.master_key, spec_a.to_ue.master_key) << "pair " << a;
+        EXPECT_EQ(spec_b.from_ue.master_salt, spec_a.to_ue.master_salt) << "pair " << a;
+        EXPECT_NE(spec_a.from_ue.master_key, spec_a.to_ue.master_key);
+    }
+}
 
 TEST(LoadGenerator, RefusedAarsAreCountedByResultCodeAndFailTheRun) {
     controld::EventLoop loop;

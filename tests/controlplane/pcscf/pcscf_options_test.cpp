@@ -123,5 +123,14 @@ TEST(PcscfOptions, MediaPortsStepByTwoAndWrapBeforePassing65534) {
     EXPECT_EQ(stepped_endpoint(low, 12767).port, 40000);
 }
 
+TEST(PcscfOptions, HairpinPairsNeedDerivedNetworkToUeKeys) {
+    EXPECT_TRUE(options_of({"--hairpin-pairs"}).hairpin_pairs);
+    EXPECT_FALSE(options_of({}).hairpin_pairs);
+    const PcscfUsageError e = error_of({"--hairpin-pairs", "--to-ue-key", "generated"});
+    EXPECT_EQ(e.exit_code, 1);
+    EXPECT_NE(e.message.find("--hairpin-pairs"), std::string::npos) << e.message;
+    EXPECT_EQ(error_of({"--hairpin-pairs=yes"}).exit_code, 2);
+}
+
 }  // namespace
 }  // namespace msf::pcscf

@@ -1,0 +1,816 @@
+// msf-gen: the DPDK traffic generator and receiver of the end-to-end benchmark (issue 6). One
+// lcore sends and receives on two ports: the access port faces the gateway's access side (we are
+// the UEs), the core port its core side (we are the core peers). Modes, payload and the
+// command line: gen_options.hpp, payload.hpp, bench/gen/README.md.
+//
+// The loop: pace the offered packets by TSC (a total rate, round-robin over the streams), poll
+// both ports, answer ARP / ND for every address we impersonate, reflect (hairpin) or verify
+// (protect) what the gateway sends toward the UEs, and check every RTP packet that leaves the
+// gateway's core side byte for byte. After the counted window, sending stops and the receive
+// side drains until the gateway has been quiet for a while.
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "bench/gen/calls_file.hpp"
+#include "bench/gen/export_pcap.hpp"
+#include "bench/gen/gen_options.hpp"
+#include "bench/gen/payload.hpp"
+#include "bench/gen/received_frame.hpp"
+#include "bench/gen/receiver.hpp"
+#include "bench/gen/reflector.hpp"
+#include "bench/gen/report.hpp"
+#include "bench/gen/sequence_state.hpp"
+#include "bench/gen/srtp_stream.hpp"
+#include "dataplane/neigh/address_kinds.hpp"
+#include "dataplane/neigh/arp.hpp"
+#include "dataplane/neigh/ndisc.hpp"
+#include "dataplane/net/frame.hpp"
+#include "dataplane/net/udp_frame.hpp"
+#include "drivers/eal.hpp"
+#include "drivers/port.hpp"
+
+namespace msf::gen {
+namespace {
+
+constexpr uint16_t kBurst = 32;
+constexpr unsigned kPoolSize = 16383;
+constexpr double kResolveTimeoutS = 10;
+constexpr double kDrainQuietS = 0.1;  // the gateway said nothing for this long: all is back
+constexpr double kDrainMaxS = 2;
+constexpr uint32_t kMaxSequenceJump = 1u << 15;  // RFC 3711 §3.3.1 index estimate
+
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) { g_stop = 1; }
+
+// An exact (address, port) key for the receive lookups.
+struct EndpointKey {
+    std::array<uint8_t, 16> addr{};
+    uint16_t port = 0;
+    net::Family family = net::Family::none;
+    bool operator==(const EndpointKey&) const = default;
+};
+EndpointKey key_of(const net::Endpoint& e) { return {e.addr.bytes, e.port, e.addr.family}; }
+EndpointKey key_of(net::Family family, const uint8_t* ip, uint16_t port) {
+    EndpointKey k;
+    std::memcpy(k.addr.data(), ip, family == net::Family::ipv4 ? 4 : 16);
+    k.port = port;
+    k.family = family;
+    return k;
+}
+struct EndpointHash {
+    size_t operator()(const EndpointKey& k) const {
+        uint64_t a, b;
+        std::memcpy(&a, k.addr.data(), 8);
+        std::memcpy(&b, k.addr.data() + 8, 8);
+        uint64_t h = (a * 0x9e3779b97f4a7c15ull) ^ (b + 0x632be59bd9b4e019ull) ^ (uint64_t{k.port} << 32);
+        h ^= h >> 29;
+        return static_cast<size_t>(h * 0xbf58476d1ce4e5b9ull);
+    }
+};
+using EndpointMap = std::unordered_map<EndpointKey, uint32_t, EndpointHash>;
+
+struct IpHash {
+    size_t operator()(const net::IpAddr& a) const { return EndpointHash{}(key_of(net::Endpoint{a, 0})); }
+};
+
+// One side of the wire: the port, the addresses we answer for, the gateway's MACs by IP.
+struct Side {
+    const char* name = "";
+    std::unique_ptr<drivers::Port> port;
+    std::unordered_set<net::IpAddr, IpHash> ours;          // impersonated: we answer ARP / NS
+    std::unordered_map<net::IpAddr, net::MacAddr, IpHash> gateway;  // resolved MSF addresses
+    net::IpAddr any_v4, any_v6;  // a source for our ARP requests / NS
+};
+
+// One stream: what is sent, where it comes back, its sequence number.
+struct Stream {
+    uint32_t flow = 0;              // the stamp's session field; its SSRC is session_ssrc(flow)
+    net::UdpFrameTemplate tx;       // core leg (hairpin, protect) or access leg (unprotect)
+    net::UdpFrameTemplate reflect;  // hairpin: B's UE to B's MSF access address
+    uint32_t next_seq = 0;
+    std::unique_ptr<SrtpStream> sender;    // unprotect: protects what we send
+    std::unique_ptr<SrtpStream> verifier;  // protect: unprotects the samples (made on the first)
+    uint32_t highest_srtp_seq = 0;     // protect: extended RTP sequence of the clear header
+    bool any_srtp = false;
+};
+
+class Generator {
+public:
+    Generator(GenOptions options, std::vector<GenSession> sessions)
+        : o_(std::move(options)), sessions_(std::move(sessions)), receiver_(0) {}
+
+    int run() {
+        std::string error;
+        const bool ready = plan(&error) && start_ports(&error) && resolve_gateways(&error) && build_templates(&error) &&
+                           latch_ues(&error);
+        if (latched_) save_sequences();  // the latch spent UE->network indexes
+        if (!ready) {
+            std::fprintf(stderr, "msf-gen: %s\n", error.c_str());
+            return 1;
+        }
+        traffic();
+        save_sequences();
+        if (o_.json) std::printf("%s\n", format_result_json(result_).c_str());
+        else std::printf("%s", format_result_text(result_).c_str());
+        std::fflush(stdout);
+        return 0;
+    }
+
+    ~Generator() {
+        access_.port.reset();
+        core_.port.reset();
+        if (eal_started_) drivers::stop_eal();  // after every port is closed
+    }
+
+private:
+    GenOptions o_;
+    std::vector<GenSession> sessions_;
+    std::vector<HairpinPair> pairs_;
+    std::vector<Stream> streams_;
+    EndpointMap access_rx_;  // destination on the access side -> stream
+    EndpointMap core_rx_;    // destination on the core side -> stream
+    Side access_, core_;
+    rte_mempool* pool_ = nullptr;
+    Receiver receiver_;
+    RunResult result_;
+    uint64_t hz_ = 0;
+    uint64_t protect_seen_ = 0;
+    SequenceState sequences_{0, 0};
+    bool eal_started_ = false;
+    bool latched_ = false;
+
+    std::string sequence_path() const { return o_.calls + ".seq"; }
+
+    // The gateway binds each SRTP direction to the first SSRC it sees (RFC 3711 §3.2.3: a crypto
+    // context per SSRC), so every direction keeps one SSRC in every mode and run: the
+    // network->UE direction of session s is flow 2s, the UE->network one 2s+1, except that a
+    // hairpin B's UE->network direction carries its A's network->UE packets: flow 2a.
+    std::vector<uint32_t> from_ue_flow_;
+    static uint32_t to_ue_flow(size_t session) { return static_cast<uint32_t>(2 * session); }
+
+    // Each direction resumes where this run left it (sequence_state.hpp).
+    void save_sequences() {
+        for (size_t i = 0; i < streams_.size(); ++i) {
+            const uint32_t next = streams_[i].next_seq;
+            if (o_.mode == GenMode::hairpin) {
+                sequences_.to_ue(pairs_[i].a) = next;
+                sequences_.from_ue(pairs_[i].b) = next;
+            } else if (o_.mode == GenMode::protect) {
+                sequences_.to_ue(i) = next;
+            } else {
+                sequences_.from_ue(i) = next;
+            }
+        }
+        std::string error;
+        if (!sequences_.save(sequence_path(), &error))
+            std::fprintf(stderr, "msf-gen: warning: cannot keep the sequence numbers (%s): the next run over these "
+                                 "sessions starts again at 0 and the gateway drops it as replays\n",
+                         error.c_str());
+    }
+
+    // ---- set-up ----
+
+    bool plan(std::string* error) {
+        if (o_.mode == GenMode::hairpin) {
+            auto pairs = hairpin_pairs(sessions_);
+            if (!pairs) {
+                *error = o_.calls + ": " + pairs.error().message;
+                return false;
+            }
+            pairs_ = std::move(pairs.value());
+        }
+        for (const GenSession& s : sessions_) {
+            if (s.ue.addr.is_v6() != o_.ipv6 || s.core.addr.is_v6() != o_.ipv6) {
+                *error = o_.calls + ": the calls are " + (s.ue.addr.is_v6() ? "IPv6" : "IPv4") +
+                         (o_.ipv6 ? ", --ipv6 says IPv6" : "; give --ipv6 for IPv6 calls");
+                return false;
+            }
+            access_.ours.insert(s.ue.addr);
+            core_.ours.insert(s.core.addr);
+            access_.gateway.emplace(s.msf_access.addr, net::MacAddr{});
+            core_.gateway.emplace(s.msf_core.addr, net::MacAddr{});
+            (s.ue.addr.is_v4() ? access_.any_v4 : access_.any_v6) = s.ue.addr;
+            (s.core.addr.is_v4() ? core_.any_v4 : core_.any_v6) = s.core.addr;
+        }
+        from_ue_flow_.resize(sessions_.size());
+        for (size_t i = 0; i < sessions_.size(); ++i) from_ue_flow_[i] = static_cast<uint32_t>(2 * i + 1);
+        if (auto paired = hairpin_pairs(sessions_); paired.ok())
+            for (const HairpinPair& p : *paired) from_ue_flow_[p.b] = to_ue_flow(p.a);
+        sequences_ = SequenceState::load(sequence_path(), calls_fingerprint(sessions_), sessions_.size());
+        const size_t count = o_.mode == GenMode::hairpin ? pairs_.size() : sessions_.size();
+        streams_.resize(count);
+        receiver_ = Receiver(count);
+        result_.mode = std::string(gen_mode_name(o_.mode));
+        result_.sessions = count;
+        result_.size = o_.size;
+        result_.offered_pps = o_.rate;
+        result_.gateway_ops_per_packet = o_.mode == GenMode::hairpin ? 2 : 1;
+        return true;
+    }
+
+    bool start_ports(std::string* error) {
+        const std::string prefix = o_.file_prefix.empty() ? "msf-gen-" + std::to_string(::getpid()) : o_.file_prefix;
+        std::vector<std::string> args = {"msf-gen", "--lcores", o_.lcores, "--file-prefix", prefix};
+        bool any_pci = false;
+        for (const std::string* device : {&o_.access_port, &o_.core_port}) {
+            if (device->starts_with("net_")) args.push_back("--vdev=" + *device);
+            else {
+                args.push_back("-a");
+                args.push_back(*device);
+                any_pci = true;
+            }
+        }
+        if (!any_pci) args.push_back("--no-pci");
+        for (size_t at = 0; at < o_.eal.size();) {
+            const size_t space = o_.eal.find(' ', at);
+            const std::string word = o_.eal.substr(at, space == std::string::npos ? std::string::npos : space - at);
+            if (!word.empty()) args.push_back(word);
+            if (space == std::string::npos) break;
+            at = space + 1;
+        }
+        if (!drivers::start_eal(args, error)) return false;
+        eal_started_ = true;
+        hz_ = rte_get_tsc_hz();
+        result_.tsc_hz = hz_;
+        pool_ = rte_pktmbuf_pool_create("msf_gen_pool", kPoolSize, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                        static_cast<int>(rte_socket_id()));
+        if (pool_ == nullptr) {
+            *error = "rte_pktmbuf_pool_create: " + std::string(rte_strerror(rte_errno));
+            return false;
+        }
+        access_.name = "access";
+        core_.name = "core";
+        for (auto [side, device] : {std::pair{&access_, &o_.access_port}, std::pair{&core_, &o_.core_port}}) {
+            drivers::PortConfig config;
+            config.device = *device;
+            config.pool = pool_;
+            side->port = drivers::Port::open(config, error);
+            if (!side->port) return false;
+        }
+        return true;
+    }
+
+    // ---- neighbours: we answer for our addresses, and learn the gateway's MACs ----
+
+    void send_frame(Side& side, const uint8_t* bytes, size_t len) {
+        rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+        if (m == nullptr) return;
+        uint8_t* out = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(len)));
+        if (out == nullptr) {
+            rte_pktmbuf_free(m);
+            return;
+        }
+        std::memcpy(out, bytes, len);
+        if (rte_eth_tx_burst(side.port->id(), 0, &m, 1) != 1) rte_pktmbuf_free(m);
+    }
+
+    static size_t write_ethernet(uint8_t* out, const net::MacAddr& dst, const net::MacAddr& src, uint16_t type) {
+        std::memcpy(out, dst.bytes.data(), 6);
+        std::memcpy(out + 6, src.bytes.data(), 6);
+        net::store_be16(out + 12, type);
+        return net::kEthernetHeaderLen;
+    }
+
+    // RFC 4861 §7.2.2 / §7.2.4: NS and NA in an IPv6 header with hop limit 255.
+    void send_icmp6(Side& side, const net::MacAddr& dst_mac, const net::IpAddr& src, const net::IpAddr& dst,
+                    const uint8_t* message, size_t len) {
+        uint8_t frame[128] = {};
+        size_t at = write_ethernet(frame, dst_mac, side.port->mac(), net::kEtherTypeIpv6);
+        net::store_be32(frame + at, 0x60000000u);
+        net::store_be16(frame + at + 4, static_cast<uint16_t>(len));
+        frame[at + 6] = net::kIpProtoIcmpv6;
+        frame[at + 7] = neigh::kNdHopLimit;
+        std::memcpy(frame + at + 8, src.bytes.data(), 16);
+        std::memcpy(frame + at + 24, dst.bytes.data(), 16);
+        at += net::kIpv6HeaderLen;
+        std::memcpy(frame + at, message, len);
+        send_frame(side, frame, at + len);
+    }
+
+    void solicit(Side& side, const net::IpAddr& target) {
+        if (target.is_v4()) {
+            uint8_t frame[64] = {};  // padded to the 60-byte Ethernet minimum
+            const net::MacAddr broadcast{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+            const size_t at = write_ethernet(frame, broadcast, side.port->mac(), net::kEtherTypeArp);
+            neigh::write_arp(frame + at, {neigh::ArpOp::request, side.port->mac(), side.any_v4, net::MacAddr{}, target});
+            send_frame(side, frame, 60);
+        } else {
+            uint8_t message[neigh::kNdMessageWithOptionLen];
+            const net::IpAddr group = neigh::solicited_node_address(target);
+            neigh::write_neighbor_solicitation(message, side.any_v6, group, target, side.port->mac());
+            send_icmp6(side, neigh::multicast_mac(group), side.any_v6, group, message, sizeof message);
+        }
+    }
+
+    void learn(Side& side, const net::IpAddr& ip, const net::MacAddr& mac) {
+        const auto it = side.gateway.find(ip);
+        if (it != side.gateway.end() && neigh::is_unicast_mac(mac)) it->second = mac;
+    }
+
+    // ARP and ND frames: answer a question about an address we impersonate, learn the gateway.
+    void on_neighbour_frame(Side& side, const uint8_t* frame, uint32_t len, const net::ParsedFrame& parsed) {
+        if (parsed.kind == net::FrameKind::arp) {
+            const auto arp = neigh::parse_arp(std::span<const uint8_t>(frame + parsed.l3_offset, len - parsed.l3_offset));
+            if (!arp.ok()) return;
+            learn(side, arp.value.sender_ip, arp.value.sender_mac);
+            if (arp.value.op != neigh::ArpOp::request || !side.ours.contains(arp.value.target_ip)) return;
+            uint8_t reply[64] = {};
+            const size_t at = write_ethernet(reply, arp.value.sender_mac, side.port->mac(), net::kEtherTypeArp);
+            neigh::write_arp(reply + at, {neigh::ArpOp::reply, side.port->mac(), arp.value.target_ip, arp.value.sender_mac,
+                                          arp.value.sender_ip});
+            send_frame(side, reply, 60);
+            return;
+        }
+        if (parsed.kind != net::FrameKind::icmp6) return;
+        const neigh::Ipv6Envelope ip{parsed.src_addr(), parsed.dst_addr(), parsed.ttl};
+        const std::span<const uint8_t> message(frame + parsed.l4_offset, parsed.l3_len - net::kIpv6HeaderLen);
+        if (message.empty()) return;
+        if (message[0] == 136) {  // RFC 4861 §4.4 Neighbor Advertisement
+            const auto na = neigh::parse_neighbor_advertisement(ip, message);
+            if (na.ok() && na.value.target_link_addr) learn(side, na.value.target, *na.value.target_link_addr);
+            return;
+        }
+        if (message[0] != 135) return;  // §4.3 Neighbor Solicitation
+        const auto ns = neigh::parse_neighbor_solicitation(ip, message);
+        if (!ns.ok() || !side.ours.contains(ns.value.target)) return;
+        if (ns.value.source_link_addr) learn(side, ip.src, *ns.value.source_link_addr);
+        neigh::NeighborAdvertisement na;
+        na.target = ns.value.target;
+        na.override_entry = true;
+        na.target_link_addr = side.port->mac();
+        // §7.2.4: to the soliciting address, or all-nodes when it was unspecified (DAD).
+        const bool dad = neigh::is_unspecified_ip(ip.src);
+        na.solicited = !dad;
+        const net::IpAddr dst = dad ? neigh::all_nodes_address() : ip.src;
+        uint8_t out[neigh::kNdMessageWithOptionLen];
+        neigh::write_neighbor_advertisement(out, ns.value.target, dst, na);
+        const net::MacAddr dst_mac = dad ? neigh::multicast_mac(dst)
+                                         : (ns.value.source_link_addr ? *ns.value.source_link_addr
+                                                                      : net::MacAddr{{frame[6], frame[7], frame[8], frame[9],
+                                                                                      frame[10], frame[11]}});
+        send_icmp6(side, dst_mac, ns.value.target, dst, out, sizeof out);
+    }
+
+    static bool resolved(const Side& side) {
+        return std::all_of(side.gateway.begin(), side.gateway.end(), [](const auto& e) { return !e.second.is_zero(); });
+    }
+
+    bool resolve_gateways(std::string* error) {
+        const uint64_t start = rte_rdtsc();
+        uint64_t next_ask = start;
+        while (!(resolved(access_) && resolved(core_))) {
+            const uint64_t now = rte_rdtsc();
+            if (g_stop || now - start > static_cast<uint64_t>(kResolveTimeoutS * static_cast<double>(hz_))) {
+                std::string missing;
+                for (const Side* side : {&access_, &core_})
+                    for (const auto& [ip, mac] : side->gateway)
+                        if (mac.is_zero()) {
+                            missing += ' ';
+                            missing += ip.to_string();
+                            missing += " (";
+                            missing += side->name;
+                            missing += ')';
+                        }
+                *error = "no ARP/ND answer from the gateway for" + missing + " within " +
+                         std::to_string(static_cast<int>(kResolveTimeoutS)) + " s (link down, or wrong --calls?)";
+                return false;
+            }
+            if (now >= next_ask) {
+                for (Side* side : {&access_, &core_})
+                    for (const auto& [ip, mac] : side->gateway)
+                        if (mac.is_zero()) solicit(*side, ip);
+                next_ask = now + hz_ / 5;
+            }
+            poll_neighbours_only(access_);
+            poll_neighbours_only(core_);
+        }
+        return true;
+    }
+
+    void poll_neighbours_only(Side& side) {
+        rte_mbuf* rx[kBurst];
+        const uint16_t n = rte_eth_rx_burst(side.port->id(), 0, rx, kBurst);
+        for (uint16_t i = 0; i < n; ++i) {
+            const auto* frame = rte_pktmbuf_mtod(rx[i], const uint8_t*);
+            net::ParsedFrame parsed;
+            if (net::parse_frame(frame, rte_pktmbuf_data_len(rx[i]), {}, parsed) == net::FrameError::none)
+                on_neighbour_frame(side, frame, rte_pktmbuf_data_len(rx[i]), parsed);
+        }
+        rte_pktmbuf_free_bulk(rx, n);
+    }
+
+    net::UdpFrameTemplate leg(const Side& side, const net::Endpoint& from, const net::Endpoint& to) const {
+        net::UdpFrameTemplate t;
+        t.src_mac = side.port->mac();
+        t.dst_mac = side.gateway.at(to.addr);
+        t.src = from.addr;
+        t.dst = to.addr;
+        t.src_port = from.port;
+        t.dst_port = to.port;
+        return t;
+    }
+
+    bool build_templates(std::string* error) {
+        for (size_t i = 0; i < streams_.size(); ++i) {
+            Stream& st = streams_[i];
+            const auto index = static_cast<uint32_t>(i);
+            if (o_.mode == GenMode::hairpin) {
+                const GenSession& a = sessions_[pairs_[i].a];
+                const GenSession& b = sessions_[pairs_[i].b];
+                st.flow = to_ue_flow(pairs_[i].a);
+                st.tx = leg(core_, a.core, a.msf_core);
+                st.reflect = leg(access_, b.ue, b.msf_access);
+                // The gateway estimates the rollover counter from the last index it saw (RFC 3711
+                // §3.3.1): both directions the pair's packets cross must be less than 2^15 behind.
+                const uint32_t to_a = sequences_.to_ue(pairs_[i].a), from_b = sequences_.from_ue(pairs_[i].b);
+                st.next_seq = static_cast<int32_t>(to_a - from_b) > 0 ? to_a : from_b;
+                if (st.next_seq - std::min(to_a, from_b) >= kMaxSequenceJump) {
+                    *error = "calls " + std::to_string(a.call_index) + " and " + std::to_string(b.call_index) +
+                             ": A's network->UE and B's UE->network sequence numbers are " +
+                             std::to_string(st.next_seq - std::min(to_a, from_b)) +
+                             " apart (another mode ran over these sessions); the gateway would lose the rollover "
+                             "counter. Install the sessions again (msf-pcscf) for hairpin runs";
+                    return false;
+                }
+                access_rx_[key_of(a.ue)] = index;
+                core_rx_[key_of(b.core)] = index;
+            } else if (o_.mode == GenMode::protect) {
+                const GenSession& s = sessions_[i];
+                st.flow = to_ue_flow(i);
+                st.tx = leg(core_, s.core, s.msf_core);
+                st.next_seq = sequences_.to_ue(i);
+                // The clear RTP header's sequence is extended from where this run starts.
+                st.highest_srtp_seq = st.next_seq;
+                st.any_srtp = true;
+                access_rx_[key_of(s.ue)] = index;
+            } else {
+                const GenSession& s = sessions_[i];
+                st.tx = leg(access_, s.ue, s.msf_access);
+                st.flow = from_ue_flow_[i];
+                st.next_seq = sequences_.from_ue(i);
+                st.sender = SrtpStream::create(s.from_ue, SrtpStream::Role::sender, session_ssrc(st.flow), error);
+                if (!st.sender || !st.sender->set_roc(st.next_seq >> 16)) {
+                    if (error->empty()) *error = "libsrtp2: cannot set the rollover counter";
+                    return false;
+                }
+                core_rx_[key_of(s.core)] = index;
+            }
+        }
+        return true;
+    }
+
+    // ---- latching: the gateway sends toward a UE only after an authenticated packet from it ----
+
+    // Every UE whose access leg must receive (hairpin: each pair's A; protect: all) sends SRTP
+    // with its UE->network key until the gateway has forwarded one to the core side, which
+    // proves the keys agree and the UE is latched. Unprotect mode latches as it goes.
+    bool latch_ues(std::string* error) {
+        if (o_.mode == GenMode::unprotect) return true;
+        std::vector<size_t> need;  // session indexes
+        if (o_.mode == GenMode::hairpin) {
+            for (const HairpinPair& p : pairs_) need.push_back(p.a);
+        } else {
+            for (size_t i = 0; i < sessions_.size(); ++i) need.push_back(i);
+        }
+        EndpointMap back_at;  // the core peer address the latch packet comes back to
+        for (size_t i = 0; i < need.size(); ++i) back_at[key_of(sessions_[need[i]].core)] = static_cast<uint32_t>(i);
+        std::vector<bool> back(need.size(), false);
+        size_t pending = need.size();
+        const uint64_t start = rte_rdtsc();
+        const double timeout_s = std::max(kResolveTimeoutS, 100e-6 * static_cast<double>(need.size()));
+        latched_ = true;
+        uint32_t attempt = 0;
+        for (; pending > 0; ++attempt) {
+            if (g_stop || rte_rdtsc() - start > static_cast<uint64_t>(timeout_s * static_cast<double>(hz_))) {
+                for (const size_t s : need) sequences_.from_ue(s) += attempt;
+                size_t first = 0;
+                while (back[first]) ++first;
+                *error = std::to_string(pending) + " of " + std::to_string(need.size()) +
+                         " UEs never got an SRTP packet through the gateway (first: UE " +
+                         sessions_[need[first]].ue.to_string() + " to " + sessions_[need[first]].msf_access.to_string() +
+                         "); wrong keys, or sessions not installed?";
+                return false;
+            }
+            for (size_t i = 0; i < need.size(); ++i) {
+                if (back[i]) continue;
+                send_latch(sessions_[need[i]], from_ue_flow_[need[i]], sequences_.from_ue(need[i]) + attempt, error);
+                if (i % kBurst == kBurst - 1) poll_latch(need, back_at, back, &pending);
+            }
+            const uint64_t wait_until = rte_rdtsc() + hz_ / 5;
+            while (pending > 0 && rte_rdtsc() < wait_until && !g_stop) poll_latch(need, back_at, back, &pending);
+        }
+        for (const size_t s : need) sequences_.from_ue(s) += attempt;
+        return true;
+    }
+
+    void send_latch(const GenSession& s, uint32_t flow, uint32_t seq, std::string* error) {
+        auto srtp = SrtpStream::create(s.from_ue, SrtpStream::Role::sender, session_ssrc(flow), error);
+        rte_mbuf* m = srtp && srtp->set_roc(seq >> 16) ? rte_pktmbuf_alloc(pool_) : nullptr;
+        if (m == nullptr) return;
+        uint8_t* payload = rte_pktmbuf_mtod(m, uint8_t*);
+        // The sequence number advances per attempt: the gateway's replay window would drop a repeat.
+        write_payload(payload, o_.size, PayloadId{flow, seq, kFlagLatch, 0});
+        size_t len = o_.size;
+        const net::UdpFrameTemplate t = leg(access_, s.ue, s.msf_access);
+        uint8_t* frame = srtp->protect(payload, &len)
+                             ? net::write_udp_headers(payload, static_cast<uint32_t>(len), t, net::ChecksumMode::software)
+                             : nullptr;
+        if (frame == nullptr) {
+            rte_pktmbuf_free(m);
+            return;
+        }
+        m->data_off = static_cast<uint16_t>(frame - static_cast<uint8_t*>(m->buf_addr));
+        m->data_len = static_cast<uint16_t>(static_cast<size_t>(payload - frame) + len);
+        m->pkt_len = m->data_len;
+        if (rte_eth_tx_burst(access_.port->id(), 0, &m, 1) != 1) rte_pktmbuf_free(m);
+    }
+
+    void poll_latch(const std::vector<size_t>& need, const EndpointMap& back_at, std::vector<bool>& back, size_t* pending) {
+        for (Side* side : {&access_, &core_}) {
+            rte_mbuf* rx[kBurst];
+            const uint16_t n = rte_eth_rx_burst(side->port->id(), 0, rx, kBurst);
+            for (uint16_t i = 0; i < n; ++i) {
+                uint8_t* frame = rte_pktmbuf_mtod(rx[i], uint8_t*);
+                const ReceivedFrame r = classify_received(frame, rte_pktmbuf_data_len(rx[i]), side == &core_, o_.size);
+                if (r.kind == ReceivedKind::neighbour) on_neighbour_frame(*side, frame, rte_pktmbuf_data_len(rx[i]), r.parsed);
+                if (r.kind == ReceivedKind::udp && side == &core_ && r.payload.status == PayloadStatus::ok &&
+                    (r.payload.id.flags & kFlagLatch)) {
+                    const auto it = back_at.find(key_of(r.parsed.family, r.parsed.dst_ip, r.parsed.dst_port));
+                    if (it != back_at.end() && r.payload.id.session == from_ue_flow_[need[it->second]] &&
+                        !back[it->second]) {
+                        back[it->second] = true;
+                        --*pending;
+                    }
+                }
+            }
+            rte_pktmbuf_free_bulk(rx, n);
+        }
+    }
+
+    // ---- traffic ----
+
+    Side& tx_side() { return o_.mode == GenMode::unprotect ? access_ : core_; }
+
+    // Builds up to `count` packets, sends them, returns how many the port took.
+    uint32_t send_burst(uint32_t count, bool counted, uint64_t* tx_ring_full) {
+        rte_mbuf* tx[kBurst];
+        uint32_t stream_of[kBurst];
+        if (rte_pktmbuf_alloc_bulk(pool_, tx, count) != 0) return 0;
+        const uint64_t now = rte_rdtsc();
+        uint32_t built = 0;
+        for (uint32_t i = 0; i < count; ++i) {
+            const uint32_t s = next_stream_;
+            next_stream_ = next_stream_ + 1 == streams_.size() ? 0 : next_stream_ + 1;
+            Stream& st = streams_[s];
+            rte_mbuf* m = tx[built];
+            uint8_t* payload = rte_pktmbuf_mtod(m, uint8_t*);  // at the default headroom
+            write_payload(payload, o_.size, PayloadId{st.flow, st.next_seq, counted ? kFlagCounted : 0u, now});
+            size_t len = o_.size;
+            if (st.sender && !st.sender->protect(payload, &len)) continue;  // cannot happen with valid keys
+            uint8_t* frame = net::write_udp_headers(payload, static_cast<uint32_t>(len), st.tx, net::ChecksumMode::software);
+            if (frame == nullptr) continue;
+            const auto frame_len = static_cast<uint16_t>(static_cast<size_t>(payload - frame) + len);
+            m->data_off = static_cast<uint16_t>(frame - static_cast<uint8_t*>(m->buf_addr));
+            m->data_len = frame_len;
+            m->pkt_len = frame_len;
+            ++st.next_seq;
+            stream_of[built++] = s;
+        }
+        for (uint32_t i = built; i < count; ++i) rte_pktmbuf_free(tx[i]);
+        const uint16_t sent = rte_eth_tx_burst(tx_side().port->id(), 0, tx, static_cast<uint16_t>(built));
+        if (sent < built) {
+            // The port is full: those packets were never offered; their sequence numbers are
+            // reused so the receiver sees no gap that is ours.
+            for (uint32_t i = built; i-- > sent;) --streams_[stream_of[i]].next_seq;
+            next_stream_ = stream_of[sent];
+            rte_pktmbuf_free_bulk(tx + sent, built - sent);
+            *tx_ring_full += built - sent;
+        }
+        if (counted)
+            for (uint16_t i = 0; i < sent; ++i) receiver_.count_sent(stream_of[i]);
+        return sent;
+    }
+
+    // RTP out of the gateway's core side: the end of every mode but protect.
+    void on_core_udp(const ReceivedFrame& r, uint64_t now) {
+        const net::ParsedFrame& parsed = r.parsed;
+        if (r.payload.status == PayloadStatus::ok && (r.payload.id.flags & kFlagLatch)) return;  // a late latch repeat
+        const auto it = core_rx_.find(key_of(parsed.family, parsed.dst_ip, parsed.dst_port));
+        if (it == core_rx_.end() || r.payload.status == PayloadStatus::not_ours) {
+            ++result_.unexpected;
+            return;
+        }
+        const uint32_t s = it->second;
+        if (!(r.payload.id.flags & kFlagCounted)) return;  // warm-up traffic
+        if (r.payload.status != PayloadStatus::ok || r.payload.id.session != streams_[s].flow) {
+            receiver_.count_corrupted(s);
+            return;
+        }
+        if (receiver_.on_packet(s, r.payload.id.seq) != Arrival::duplicate) result_.latency.record(now - r.payload.id.tsc);
+    }
+
+    // SRTP toward a UE in protect mode: counted by its clear RTP header (RFC 3711 §3.1), every
+    // Nth one unprotected with libsrtp2 and byte-checked.
+    void on_access_srtp(rte_mbuf* m, const net::ParsedFrame& parsed, uint64_t now) {
+        uint8_t* frame = rte_pktmbuf_mtod(m, uint8_t*);
+        const auto it = access_rx_.find(key_of(parsed.family, parsed.dst_ip, parsed.dst_port));
+        if (it == access_rx_.end() || parsed.payload_len < kRtpHeaderLen) {
+            ++result_.unexpected;
+            return;
+        }
+        const uint32_t s = it->second;
+        Stream& st = streams_[s];
+        uint8_t* packet = frame + parsed.payload_offset;
+        // RFC 3711 Appendix A: the 16-bit sequence number extended around the highest seen.
+        const uint16_t seq16 = net::load_be16(packet + 2);
+        const uint32_t seq = st.any_srtp ? st.highest_srtp_seq + static_cast<uint32_t>(static_cast<int16_t>(
+                                                                       seq16 - static_cast<uint16_t>(st.highest_srtp_seq)))
+                                         : seq16;
+        if (!st.any_srtp || static_cast<int32_t>(seq - st.highest_srtp_seq) > 0) st.highest_srtp_seq = seq;
+        st.any_srtp = true;
+        if (++protect_seen_ % o_.verify_every != 0) {
+            // Warm-up packets cannot be told apart without decrypting; the sender counts from
+            // the first counted sequence, so the receiver counts from there too.
+            if (counted_seq(s, seq)) receiver_.on_packet(s, seq);
+            return;
+        }
+        if (!st.verifier) {
+            std::string error;
+            st.verifier = SrtpStream::create(sessions_[s].to_ue, SrtpStream::Role::receiver, session_ssrc(st.flow), &error);
+        }
+        size_t len = parsed.payload_len;
+        // A sample skips packets: tell libsrtp2 the rollover counter rather than let it guess.
+        const PayloadCheck check = st.verifier && st.verifier->set_roc(seq >> 16) && st.verifier->unprotect(packet, &len)
+                                       ? check_payload(std::span<const uint8_t>(packet, len), o_.size)
+                                       : PayloadCheck{PayloadStatus::corrupted, {}};
+        if (check.status != PayloadStatus::ok || check.id.session != st.flow) {
+            if (counted_seq(s, seq)) receiver_.count_corrupted(s);
+            return;
+        }
+        ++result_.verified;
+        if (!(check.id.flags & kFlagCounted)) return;
+        if (receiver_.on_packet(s, seq) != Arrival::duplicate) result_.latency.record(now - check.id.tsc);
+    }
+
+    // Returns the number of frames received.
+    uint32_t poll(Side& side, uint64_t now) {
+        rte_mbuf* rx[kBurst];
+        rte_mbuf* reflect[kBurst];
+        uint16_t reflected = 0;
+        const uint16_t n = rte_eth_rx_burst(side.port->id(), 0, rx, kBurst);
+        for (uint16_t i = 0; i < n; ++i) {
+            rte_mbuf* m = rx[i];
+            uint8_t* frame = rte_pktmbuf_mtod(m, uint8_t*);
+            const bool core_side = &side == &core_;
+            const ReceivedFrame r = m->nb_segs == 1 ? classify_received(frame, rte_pktmbuf_data_len(m), core_side, o_.size)
+                                                    : ReceivedFrame{};
+            const net::ParsedFrame& parsed = r.parsed;
+            if (r.kind != ReceivedKind::udp) {
+                if (r.kind == ReceivedKind::neighbour) on_neighbour_frame(side, frame, rte_pktmbuf_data_len(m), parsed);
+                else ++result_.unexpected;
+                rte_pktmbuf_free(m);
+                continue;
+            }
+            if (core_side) {
+                on_core_udp(r, now);
+            } else if (o_.mode == GenMode::protect) {
+                on_access_srtp(m, parsed, now);
+            } else if (o_.mode == GenMode::hairpin) {
+                const auto it = access_rx_.find(key_of(parsed.family, parsed.dst_ip, parsed.dst_port));
+                if (it != access_rx_.end()) {
+                    const ReflectedFrame out =
+                        reflect_frame(frame, m->data_off, parsed, streams_[it->second].reflect, net::ChecksumMode::software);
+                    if (out.frame != nullptr) {
+                        m->data_off = static_cast<uint16_t>(out.frame - static_cast<uint8_t*>(m->buf_addr));
+                        m->data_len = static_cast<uint16_t>(out.len);
+                        m->pkt_len = out.len;
+                        reflect[reflected++] = m;
+                        continue;
+                    }
+                }
+                ++result_.unexpected;
+            } else {
+                ++result_.unexpected;
+            }
+            rte_pktmbuf_free(m);
+        }
+        if (reflected > 0) {
+            const uint16_t sent = rte_eth_tx_burst(access_.port->id(), 0, reflect, reflected);
+            if (sent < reflected) {
+                rte_pktmbuf_free_bulk(reflect + sent, reflected - sent);
+                result_.reflect_dropped += reflected - sent;
+            }
+        }
+        return n;
+    }
+
+    void traffic() {
+        const auto ticks = [&](double s) { return static_cast<uint64_t>(s * static_cast<double>(hz_)); };
+        const uint64_t start = rte_rdtsc();
+        const uint64_t counted_from = start + ticks(o_.warmup_s);
+        const uint64_t counted_until = counted_from + ticks(o_.duration_s);
+        first_counted_seq_.assign(streams_.size(), 0);
+        uint64_t offered = 0;  // all phases, for the pacing
+        uint64_t now = start;
+        bool counting = false;
+        while (now < counted_until && !g_stop) {
+            if (!counting && now >= counted_from) {
+                counting = true;
+                for (size_t s = 0; s < streams_.size(); ++s) first_counted_seq_[s] = streams_[s].next_seq;
+                counting_ = true;
+            }
+            uint64_t want = kBurst;
+            if (o_.rate > 0) {
+                const auto due = static_cast<uint64_t>(static_cast<double>(now - start) * o_.rate / static_cast<double>(hz_));
+                want = due > offered ? std::min<uint64_t>(due - offered, kBurst) : 0;
+            }
+            if (want > 0) offered += send_burst(static_cast<uint32_t>(want), counting, &result_.tx_ring_full);
+            now = rte_rdtsc();
+            poll(access_, now);
+            poll(core_, now);
+            now = rte_rdtsc();
+        }
+        result_.duration_s = static_cast<double>(std::min(now, counted_until) - std::min(now, counted_from)) /
+                             static_cast<double>(hz_);
+        // Drain: stop sending, receive until the gateway has been quiet for kDrainQuietS.
+        const uint64_t drain_start = rte_rdtsc();
+        uint64_t last_rx = drain_start;
+        while (!g_stop) {
+            now = rte_rdtsc();
+            if (poll(access_, now) + poll(core_, now) > 0) last_rx = now;
+            if (now - last_rx > ticks(kDrainQuietS) || now - drain_start > ticks(kDrainMaxS)) break;
+        }
+        result_.totals = receiver_.totals();
+    }
+
+    uint32_t next_stream_ = 0;
+    std::vector<uint32_t> first_counted_seq_;
+    bool counting_ = false;
+
+    // Protect mode cannot read the counted flag before decrypting: a sequence number at or after
+    // the stream's first counted one is counted (RFC 1982 comparison).
+    bool counted_seq(uint32_t s, uint32_t seq) const {
+        return counting_ && static_cast<int32_t>(seq - first_counted_seq_[s]) >= 0;
+    }
+};
+
+int export_main(const ExportOptions& options) {
+    auto sessions = load_calls(options.calls);
+    if (!sessions) {
+        std::fprintf(stderr, "msf-gen: %s\n", sessions.error().message.c_str());
+        return 1;
+    }
+    uint64_t packets = 0;
+    std::string error;
+    if (!export_pcap(options, *sessions, &packets, &error)) {
+        std::fprintf(stderr, "msf-gen: export-pcap: %s\n", error.c_str());
+        return 1;
+    }
+    std::fprintf(stderr, "msf-gen: wrote %llu packets (%zu sessions x %u) to %s\n", static_cast<unsigned long long>(packets),
+                 sessions->size(), options.packets_per_session, options.out.c_str());
+    return 0;
+}
+
+}  // namespace
+}  // namespace msf::gen
+
+int main(int argc, char** argv) {
+    using namespace msf::gen;
+    std::vector<std::string_view> args(argv + 1, argv + argc);
+    const GenParse parsed = parse_gen_args(args);
+    if (std::holds_alternative<GenHelpRequest>(parsed)) {
+        std::printf("%s", gen_help().c_str());
+        return 0;
+    }
+    if (const auto* usage = std::get_if<GenUsageError>(&parsed)) {
+        std::fprintf(stderr, "msf-gen: %s\n", usage->message.c_str());
+        return 2;
+    }
+    if (const auto* exporting = std::get_if<ExportOptions>(&parsed)) return export_main(*exporting);
+    const GenOptions& options = std::get<GenOptions>(parsed);
+    auto sessions = load_calls(options.calls);
+    if (!sessions) {
+        std::fprintf(stderr, "msf-gen: %s\n", sessions.error().message.c_str());
+        return 1;
+    }
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    Generator generator(options, std::move(sessions.value()));
+    return generator.run();
+}
