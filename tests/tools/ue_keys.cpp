@@ -3,7 +3,8 @@
 // binding, never derived keys), derives each call's SRTP master keys the way the UE does
 // (pcscf::ue_media_keys = keying::derive_media_keys, TS 33.220 Annex B KDF), and prints one JSON
 // line per call with the endpoints and the keys as msf-rtp-peer takes them (hex key || salt).
-// A network->UE key the MSF generated comes from the a=crypto value the UE received instead.
+// A key the record carries (a network->UE key the MSF generated, the paired key of a
+// --hairpin-pairs call) comes from its a=crypto value instead.
 //
 // usage: msf-ue-keys CALLS_FILE
 #include <cstdio>
@@ -53,21 +54,15 @@ int main(int argc, char** argv) {
             return 1;
         }
         const auto& r = *record;
-        auto from_ue = pcscf::ue_media_keys(r.ue_sa, r.call_id, r.media_index, keying::Direction::ue_to_network, r.suite);
-        if (!from_ue) {
-            std::fprintf(stderr, "msf-ue-keys: %s:%zu: %s\n", argv[1], number, from_ue.error().message.c_str());
-            return 1;
-        }
-        keying::Expected<keying::MediaKeys> to_ue = keying::MediaKeys{};
-        if (r.to_ue_crypto) {
-            auto crypto = keying::parse_crypto_attribute(*r.to_ue_crypto);
-            to_ue = crypto ? keying::media_keys(*crypto) : keying::Expected<keying::MediaKeys>(crypto.error());
-        } else {
-            to_ue = pcscf::ue_media_keys(r.ue_sa, r.call_id, r.media_index, keying::Direction::network_to_ue, r.suite);
-        }
-        if (!to_ue) {
-            std::fprintf(stderr, "msf-ue-keys: %s:%zu: %s\n", argv[1], number, to_ue.error().message.c_str());
-            return 1;
+        // Either direction as the record holds it: derived from the SA, or carried in the record
+        // (a key the MSF generated, or the paired key of an msf-pcscf --hairpin-pairs call).
+        auto from_ue = pcscf::record_media_keys(r, keying::Direction::ue_to_network);
+        auto to_ue = pcscf::record_media_keys(r, keying::Direction::network_to_ue);
+        for (const auto* keys : {&from_ue, &to_ue}) {
+            if (!*keys) {
+                std::fprintf(stderr, "msf-ue-keys: %s:%zu: %s\n", argv[1], number, keys->error().message.c_str());
+                return 1;
+            }
         }
         const nlohmann::json out = {
             {"call_id", r.call_id},
