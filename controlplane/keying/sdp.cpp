@@ -467,6 +467,18 @@ bool MediaSection::remove_e2ae() {
     return std::erase_if(lines_, [](const std::string& line) { return starts_with(line, kE2aePrefix); }) > 0;
 }
 
+Expected<void> MediaSection::set_msrp_path(std::string_view uri) {
+    if (lines_.empty()) return sdp_error(ErrorCode::invalid_argument, "no m= line to give an a=path");
+    if (uri.empty() || uri.find_first_of(" \r\n") != std::string_view::npos)
+        return sdp_error(ErrorCode::invalid_argument, "a=path URI " + quoted(uri) + " is empty or has a space or line break");
+    const std::string line = std::string(kPathPrefix) + std::string(uri);
+    const auto it = std::find_if(lines_.begin(), lines_.end(),
+                                 [](const std::string& l) { return starts_with(l, kPathPrefix); });
+    if (it != lines_.end()) *it = line;
+    else lines_.push_back(line);
+    return {};
+}
+
 // ---- SessionDescription ----
 
 Expected<SessionDescription> SessionDescription::parse(std::string_view text) {
@@ -577,6 +589,10 @@ Expected<void> SessionDescription::set_e2ae(size_t index, E2aeIndication indicat
         m.set_e2ae(indication);
         return Expected<void>();
     });
+}
+
+Expected<void> SessionDescription::set_msrp_path(size_t index, std::string_view uri) {
+    return change_media(index, [&](MediaSection& m) { return m.set_msrp_path(uri); });
 }
 
 Expected<bool> SessionDescription::remove_e2ae(size_t index) {

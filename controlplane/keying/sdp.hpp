@@ -90,6 +90,9 @@ public:
     size_t remove_crypto(std::optional<uint32_t> tag = std::nullopt);
     // Replaces a=3ge2ae, or appends it.
     void set_e2ae(E2aeIndication indication);
+    // Replaces the a=path line (RFC 4975 §8.2) with one URI, or appends it: the P-CSCF puts the
+    // MSRP relay's URI where the other endpoint's was. Fails on a URI with a space, CR or LF.
+    Expected<void> set_msrp_path(std::string_view uri);
     bool remove_e2ae();  // true if there was one
 
 private:
@@ -123,6 +126,7 @@ public:
     Expected<size_t> remove_crypto(size_t index, std::optional<uint32_t> tag = std::nullopt);
     Expected<void> set_e2ae(size_t index, E2aeIndication indication);
     Expected<bool> remove_e2ae(size_t index);
+    Expected<void> set_msrp_path(size_t index, std::string_view uri);
     // Replaces the session-level c= (or adds one before the first t=, or at the end).
     Expected<void> set_session_connection(const net::IpAddr& address);
     // o= sess-version + 1, as RFC 3264 §8 asks of every changed offer or answer.

@@ -128,6 +128,22 @@ TEST(SdpParse, MsrpPathListsItsUrisInOrderAndOnlyTheFirstPathLineCounts) {
     EXPECT_TRUE(audio->info().msrp_path.empty());
 }
 
+TEST(SdpRewrite, MsrpPathIsReplacedByTheRelaysUriOrAddedAndBadUrisAreRefused) {
+    auto sdp = SessionDescription::parse(
+        "v=0\r\no=ue 1 1 IN IP4 192.0.2.2\r\ns=-\r\nt=0 0\r\n"
+        "m=message 2855 TCP/TLS/MSRP *\r\nc=IN IP4 192.0.2.2\r\na=path:msrps://192.0.2.2:2855/ue1;tcp\r\n"
+        "m=message 2856 TCP/MSRP *\r\nc=IN IP4 192.0.2.2\r\n");
+    ASSERT_TRUE(sdp.ok()) << sdp.error().message;
+    ASSERT_TRUE(sdp->set_msrp_path(0, "msrp://198.51.100.10:2855/gw1;tcp").ok());
+    ASSERT_TRUE(sdp->set_msrp_path(1, "msrp://198.51.100.10:2855/gw2;tcp").ok());
+    EXPECT_THAT(sdp->media_info(0)->msrp_path, ElementsAre("msrp://198.51.100.10:2855/gw1;tcp"));
+    EXPECT_THAT(sdp->media_info(1)->msrp_path, ElementsAre("msrp://198.51.100.10:2855/gw2;tcp"));
+    EXPECT_EQ(sdp->to_string().find("ue1"), std::string::npos);
+    EXPECT_FALSE(sdp->set_msrp_path(0, "msrp://a b").ok());
+    EXPECT_FALSE(sdp->set_msrp_path(0, "msrp://a\r\na=crypto:1").ok());
+    EXPECT_FALSE(sdp->set_msrp_path(2, "msrp://x").ok());
+}
+
 TEST(SdpRewrite, PcscfTurnsTheUeOfferIntoAPlainRtpOfferThroughTheMsfCoreSide) {
     auto sdp = SessionDescription::parse(kUeOffer);
     ASSERT_TRUE(sdp.ok());
