@@ -45,6 +45,14 @@ std::string build_core_answer_sdp(const net::Endpoint& media, uint64_t session_i
     return sdp;
 }
 
+std::string msrp_media_section(const net::Endpoint& at, std::string_view path_uri, bool tls) {
+    std::string m = "m=message " + std::to_string(at.port) + (tls ? " TCP/TLS/MSRP *" : " TCP/MSRP *") + "\r\n";
+    m += "c=" + connection(at.addr) + "\r\n";
+    m += "a=accept-types:text/plain\r\n";
+    m += "a=path:" + std::string(path_uri) + "\r\n";
+    return m;
+}
+
 SipMessage build_invite(const UeIdentity& ue, std::string_view callee_uri, const TransactionIds& ids,
                         std::string sdp_offer) {
     SipMessage m = SipMessage::request("INVITE", std::string(callee_uri));

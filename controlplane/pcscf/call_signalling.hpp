@@ -29,6 +29,11 @@ std::string build_ue_offer_sdp(const UeIdentity& ue, const net::Endpoint& media,
 // The core peer's answer: RTP/AVP at `media`, PCMU.
 std::string build_core_answer_sdp(const net::Endpoint& media, uint64_t session_id);
 
+// An MSRP m-section (RFC 4975 §8.1) to append to either SDP: "m=message <port> <proto> *" with
+// its c= line, a=accept-types:text/plain and a=path:<uri>. tls: TCP/TLS/MSRP (the UE, over
+// TLS-PSK to the MSF), else TCP/MSRP (the core).
+std::string msrp_media_section(const net::Endpoint& at, std::string_view path_uri, bool tls);
+
 // INVITE from `ue` to `callee_uri` with the offer.
 SipMessage build_invite(const UeIdentity& ue, std::string_view callee_uri, const TransactionIds& ids,
                         std::string sdp_offer);

@@ -16,6 +16,8 @@ namespace {
 
 // TS 29.214 §5.3.19 Media-Type AUDIO, §5.3.12 Flow-Usage RTCP, §5.3.50 Rx-Request-Type.
 constexpr uint32_t kMediaTypeAudio = 0;
+constexpr uint32_t kMediaTypeMessage = 6;
+constexpr uint32_t kProtocolTcp = 6;
 constexpr uint32_t kFlowUsageRtcp = 1;
 constexpr uint32_t kRxRequestInitial = 0;
 // MSF-Direction (our vendor AVP, dictionary.hpp).
@@ -24,11 +26,12 @@ constexpr uint32_t kDirectionNetworkToUe = 1;
 constexpr uint32_t kProtocolUdp = 17;
 
 // TS 29.214 §5.3.8: "in" is from the UE, "out" toward it; both name source then destination.
-std::string flow(bool from_ue, const net::IpAddr& ue, uint16_t ue_port, const net::IpAddr& core, uint16_t core_port) {
+std::string flow(bool from_ue, const net::IpAddr& ue, uint16_t ue_port, const net::IpAddr& core, uint16_t core_port,
+                 uint32_t protocol = kProtocolUdp) {
     const std::string u = ue.to_string() + " " + std::to_string(ue_port);
     const std::string c = core.to_string() + " " + std::to_string(core_port);
-    return from_ue ? "permit in " + std::to_string(kProtocolUdp) + " from " + u + " to " + c
-                   : "permit out " + std::to_string(kProtocolUdp) + " from " + c + " to " + u;
+    return from_ue ? "permit in " + std::to_string(protocol) + " from " + u + " to " + c
+                   : "permit out " + std::to_string(protocol) + " from " + c + " to " + u;
 }
 
 Expected<void> check_key(const keying::MediaKeys& keys, std::string_view what) {
@@ -135,7 +138,8 @@ std::string make_session_id(std::string_view origin_host, uint32_t high, uint32_
 }
 
 Expected<Message> build_aar(const AarRequest& request) {
-    if (request.components.empty()) return make_error(ErrorCode::invalid_argument, "AAR: no media component");
+    if (request.components.empty() && request.msrp_components.empty())
+        return make_error(ErrorCode::invalid_argument, "AAR: no media component");
     Message aar = Message::request(diameter::cmd::aar, request.msf_vendor_id);
     // Session-Id first (RFC 6733 §8.8), then the §5.6.1 CCF order.
     aar.add(avp::session_id, request.session_id)
@@ -183,12 +187,35 @@ Expected<Message> build_aar(const AarRequest& request) {
             if (c.to_ue) add_protection(mcd, kDirectionNetworkToUe, *c.to_ue);
         }
     }
+    for (const MsrpComponent& m : request.msrp_components) {
+        if (m.psk_identity.empty() || m.psk.size() < 16 || m.psk.size() > 64)
+            return make_error(ErrorCode::invalid_argument, "MSRP component " + std::to_string(m.number) +
+                                                               ": needs a PSK identity and a 16..64-byte PSK");
+        auto codec = codec_data_for(request.ue_offer_sdp, request.core_answer_sdp, m.media_index, nullptr, nullptr);
+        if (!codec) return codec.error();
+        auto mcd = aar.add_group(avp::media_component_description);
+        mcd.add(avp::media_component_number, m.number).add(avp::media_type, kMediaTypeMessage);
+        mcd.add(avp::codec_data, codec->uplink_offer).add(avp::codec_data, codec->downlink_answer);
+        mcd.add_group(avp::media_sub_component)
+            .add(avp::flow_number, 1u)
+            .add(avp::flow_description, flow(true, m.ue.addr, m.ue.port, m.core.addr, m.core.port, kProtocolTcp))
+            .add(avp::flow_description, flow(false, m.ue.addr, m.ue.port, m.core.addr, m.core.port, kProtocolTcp));
+        mcd.add_group(avp::msf_msrp_protection)
+            .add(avp::msf_tls_psk_identity, m.psk_identity)
+            .add(avp::msf_tls_psk, std::span<const uint8_t>(m.psk));
+    }
     return aar;
 }
 
 const MsfMediaAddress* AaaResult::address_of(uint32_t component) const {
     for (const MsfMediaAddress& a : addresses)
         if (a.component == component) return &a;
+    return nullptr;
+}
+
+const MsrpRelay* AaaResult::msrp_relay_of(uint32_t component) const {
+    for (const MsrpRelay& r : msrp_relays)
+        if (r.component == component) return &r;
     return nullptr;
 }
 
@@ -227,6 +254,15 @@ Expected<AaaResult> read_aaa(const Message& aaa) {
         if (!key) return key.error();
         out.to_ue_keys.push_back(std::move(key.value()));
     }
+    for (const Avp group : aaa.find_all(avp::msf_msrp_relay)) {
+        const auto number = group.find(avp::media_component_number);
+        const auto access = group.find(avp::msf_msrp_access_path);
+        const auto core = group.find(avp::msf_msrp_core_path);
+        if (!number || !number->unsigned32() || !access || access->text().empty() || !core || core->text().empty())
+            return make_error(ErrorCode::malformed,
+                              "MSF-MSRP-Relay lacks Media-Component-Number, MSF-MSRP-Access-Path or MSF-MSRP-Core-Path");
+        out.msrp_relays.push_back({*number->unsigned32(), std::string(access->text()), std::string(core->text())});
+    }
     return out;
 }
 
@@ -264,6 +300,8 @@ Expected<StaResult> read_sta(const Message& sta) {
         read(avp::msf_replay_drops, c.replay_drops);
         read(avp::msf_bytes_from_ue, c.bytes_from_ue);
         read(avp::msf_bytes_to_ue, c.bytes_to_ue);
+        read(avp::msf_messages_from_ue, c.messages_from_ue);
+        read(avp::msf_messages_to_ue, c.messages_to_ue);
         out.counters.push_back(c);
     }
     return out;

@@ -42,6 +42,17 @@ struct MediaComponent {
     std::optional<keying::MediaKeys> to_ue;  // network -> UE; none: the MSF generates it
 };
 
+// An MSRP component (Media-Type MESSAGE, RFC 4975) relayed by the MSF over TLS-PSK toward the UE.
+// Both SDPs must hold its m=message section at media_index, with the endpoints' a=path.
+struct MsrpComponent {
+    uint32_t number = 2;        // Media-Component-Number
+    uint16_t media_index = 1;   // the m-line index in both SDPs (and the KDF binding)
+    net::Endpoint ue;           // the UE's MSRP address (TCP)
+    net::Endpoint core;         // the core endpoint's
+    std::string psk_identity;   // keying::derive_msrp_psk
+    std::vector<uint8_t> psk;
+};
+
 struct AarRequest {
     std::string session_id;
     std::string origin_host;
@@ -53,6 +64,7 @@ struct AarRequest {
     std::string core_answer_sdp;
     KeysIn keys_in = KeysIn::avp;
     std::vector<MediaComponent> components;
+    std::vector<MsrpComponent> msrp_components;
     uint32_t msf_vendor_id = diameter::kMsfVendorId;
 };
 
@@ -77,15 +89,25 @@ struct GeneratedToUeKey {
     keying::MediaKeys keys;
 };
 
+// The MSF's MSRP URIs for one component (MSF-MSRP-Relay): the UE's SDP a=path gets
+// access_path, the core's core_path.
+struct MsrpRelay {
+    uint32_t component = 0;
+    std::string access_path;
+    std::string core_path;
+};
+
 struct AaaResult {
     uint32_t result_code = 0;     // Result-Code, or Experimental-Result-Code
     bool experimental = false;    // from Experimental-Result (Vendor-Id 10415)
     std::string error_message;    // Error-Message, if any
     std::vector<MsfMediaAddress> addresses;
     std::vector<GeneratedToUeKey> to_ue_keys;
+    std::vector<MsrpRelay> msrp_relays;
 
     bool success() const { return !experimental && result_code == 2001; }
     const MsfMediaAddress* address_of(uint32_t component) const;
+    const MsrpRelay* msrp_relay_of(uint32_t component) const;
     const GeneratedToUeKey* to_ue_key_of(uint32_t component) const;
 };
 
@@ -121,6 +143,8 @@ struct ReportedCounters {
     uint64_t replay_drops = 0;
     uint64_t bytes_from_ue = 0;
     uint64_t bytes_to_ue = 0;
+    uint64_t messages_from_ue = 0;  // MSRP components
+    uint64_t messages_to_ue = 0;
 };
 
 struct StaResult {

@@ -211,6 +211,68 @@ TEST(AaaRead, SuccessGivesMsfAddressesAndTheGeneratedKey) {
     expect_keys(installed.streams[0].spec.to_ue, generated->keys);
 }
 
+TEST(MsrpContract, AnMsrpComponentWithItsPskIsPlannedAsARelayAndTheAaaGivesItsUris) {
+    AarRequest request = call_request(KeysIn::avp, true);
+    const net::Endpoint ue_msrp = *net::Endpoint::parse("192.0.2.10:2855");
+    const net::Endpoint core_msrp = *net::Endpoint::parse("198.51.100.20:2855");
+    request.ue_offer_sdp += msrp_media_section(ue_msrp, "msrps://192.0.2.10:2855/ue7;tcp", true);
+    request.core_answer_sdp += msrp_media_section(core_msrp, "msrp://198.51.100.20:2855/core7;tcp", false);
+    MsrpComponent m;
+    m.number = 2;
+    m.media_index = 1;
+    m.ue = ue_msrp;
+    m.core = core_msrp;
+    m.psk_identity = "e2ae-000102030405060708090a0b";
+    m.psk.assign(32, 0x42);
+    request.msrp_components.push_back(m);
+    auto built = build_aar(request);
+    ASSERT_TRUE(built.ok()) << built.error().message;
+    const Message aar = roundtrip(*built);
+    EXPECT_FALSE(diameter::validate(aar));
+
+    rx::MediaPolicy with_relay = policy();
+    with_relay.msrp = {true, "203.0.113.1:2855", "198.51.100.1:2855"};
+    auto plan = rx::plan_aar(aar, nullptr, with_relay);
+    ASSERT_TRUE(plan.ok()) << rx::to_string(plan.error());
+    ASSERT_EQ(plan->desired.streams.size(), 1u);
+    ASSERT_EQ(plan->desired.messages.size(), 1u);
+    const sessions::MessageStream& planned = plan->desired.messages[0];
+    EXPECT_EQ(planned.psk_identity, m.psk_identity);
+    EXPECT_EQ(planned.psk, m.psk);
+    EXPECT_EQ(planned.ue_path, "msrps://192.0.2.10:2855/ue7;tcp");
+    EXPECT_EQ(planned.core_path, "msrp://198.51.100.20:2855/core7;tcp");
+
+    sessions::ControlSession installed = installed_from(plan.value());
+    installed.messages = plan->desired.messages;
+    auto aaa = read_aaa(roundtrip(rx::success_aaa(aar, kMsf, installed)));
+    ASSERT_TRUE(aaa.ok()) << aaa.error().message;
+    const MsrpRelay* relay = aaa->msrp_relay_of(2);
+    ASSERT_NE(relay, nullptr);
+    EXPECT_EQ(relay->access_path, planned.gw_access_path);
+    EXPECT_EQ(relay->core_path, planned.gw_core_path);
+    EXPECT_EQ(relay->access_path.rfind("msrps://203.0.113.1:2855/", 0), 0u);
+
+    sessions::MessageCounters counted;
+    counted.component_number = 2;
+    counted.messages_from_ue = 3;
+    counted.messages_to_ue = 2;
+    StrRequest str_request;
+    str_request.session_id = std::string(aar.session_id());
+    str_request.origin_host = "pcscf.ims.example";
+    str_request.origin_realm = "ims.example";
+    str_request.destination_realm = "ims.example";
+    const Message str = roundtrip(build_str(str_request));
+    auto sta = read_sta(roundtrip(rx::success_sta(str, kMsf, {}, {counted})));
+    ASSERT_TRUE(sta.ok());
+    ASSERT_EQ(sta->counters.size(), 1u);
+    EXPECT_EQ(sta->counters[0].messages_from_ue, 3u);
+    EXPECT_EQ(sta->counters[0].messages_to_ue, 2u);
+
+    m.psk.resize(8);
+    request.msrp_components = {m};
+    EXPECT_FALSE(build_aar(request).ok());
+}
+
 TEST(AaaRead, DerivedKeysGiveNoGeneratedKey) {
     const Message aar = roundtrip(*build_aar(call_request(KeysIn::sdes, true)));
     auto aaa = read_aaa(roundtrip(rx::success_aaa(aar, kMsf, installed_from(plan_of(aar)))));
