@@ -187,6 +187,12 @@ std::string format_call_record(const CallRecord& record) {
         j["from_ue_key"] = "paired";
         j["from_ue_crypto"] = *record.from_ue_crypto;
     }
+    if (record.msrp) {
+        const MsrpRecord& m = *record.msrp;
+        j["msrp"] = {{"component", m.component},           {"media_index", m.media_index},
+                     {"ue_path", m.ue_path},               {"core_path", m.core_path},
+                     {"gw_access_path", m.gw_access_path}, {"gw_core_path", m.gw_core_path}};
+    }
     // Replace invalid UTF-8 rather than throw: Call-IDs come from SIP text.
     return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
@@ -264,7 +270,31 @@ Expected<CallRecord> parse_call_record(std::string_view line) {
             return bad("from_ue_key", "neither derived nor paired");
         }
     }
+    if (const auto msrp = j.find("msrp"); msrp != j.end()) {
+        if (!msrp->is_object()) return bad("msrp", "not an object");
+        MsrpRecord m;
+        auto component = number_field(*msrp, "component", UINT32_MAX);
+        if (!component) return bad("msrp.component", component.error().message);
+        m.component = static_cast<uint32_t>(*component);
+        auto index = number_field(*msrp, "media_index", UINT16_MAX);
+        if (!index) return bad("msrp.media_index", index.error().message);
+        m.media_index = static_cast<uint16_t>(*index);
+        for (auto [name, field] : {std::pair{"ue_path", &m.ue_path}, std::pair{"core_path", &m.core_path},
+                                   std::pair{"gw_access_path", &m.gw_access_path},
+                                   std::pair{"gw_core_path", &m.gw_core_path}}) {
+            auto text = text_field(*msrp, name, "msrp");
+            if (!text) return text.error();
+            if (text->empty()) return bad("msrp", in_quotes(name) + " is empty");
+            *field = std::move(text.value());
+        }
+        r.msrp = std::move(m);
+    }
     return r;
+}
+
+keying::Expected<keying::MsrpPsk> record_msrp_psk(const CallRecord& record) {
+    if (!record.msrp) return bad("msrp", "the record has no MSRP component");
+    return keying::derive_msrp_psk(record.ue_sa, keying::CallBinding{record.call_id, record.msrp->media_index});
 }
 
 keying::Expected<keying::MediaKeys> record_media_keys(const CallRecord& record, keying::Direction direction) {

@@ -48,6 +48,19 @@ namespace msf::pcscf {
 
 inline constexpr size_t kMaxCallRecordLen = 16384;
 
+// The call's MSRP component (msf-pcscf --msrp) as its UE uses it: the PSK and its identity come
+// from ue_sa and the call binding (keying::derive_msrp_psk with media_index), the UE connects to
+// the relay named in gw_access_path and sends with To-Path gw_access_path, From-Path ue_path.
+struct MsrpRecord {
+    uint32_t component = 2;
+    uint16_t media_index = 1;
+    std::string ue_path;         // the UE's own URI (its SDP a=path)
+    std::string core_path;       // the core endpoint's URI
+    std::string gw_access_path;  // MSF-MSRP-Access-Path of the AAA
+    std::string gw_core_path;    // MSF-MSRP-Core-Path: what the core sees as the UE
+    bool operator==(const MsrpRecord&) const = default;
+};
+
 struct CallRecord {
     std::string call_id;
     std::string session_id;
@@ -64,6 +77,7 @@ struct CallRecord {
     std::optional<std::string> to_ue_crypto;  // set: "sdes", the a=crypto value; unset: "derived"
     std::optional<uint64_t> call_index;        // the call's number in the run (hairpin pairs)
     std::optional<std::string> from_ue_crypto;  // set: "paired", the a=crypto value; unset: "derived"
+    std::optional<MsrpRecord> msrp;
 };
 
 // The record as one line of JSON, without a line ending.
@@ -78,5 +92,8 @@ keying::Expected<CallRecord> parse_call_record(std::string_view line);
 // derived from ue_sa and the call binding (ue_media_keys), or read from to_ue_crypto /
 // from_ue_crypto where the record carries the key itself.
 keying::Expected<keying::MediaKeys> record_media_keys(const CallRecord& record, keying::Direction direction);
+
+// The PSK of the record's MSRP component, as its UE derives it; fails without one.
+keying::Expected<keying::MsrpPsk> record_msrp_psk(const CallRecord& record);
 
 }  // namespace msf::pcscf

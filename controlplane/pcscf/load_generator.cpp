@@ -36,6 +36,9 @@ namespace {
 constexpr size_t kMaxErrorsKept = 10;
 constexpr uint32_t kComponent = 1;   // one m=audio per call: Media-Component-Number 1 ...
 constexpr uint16_t kMediaIndex = 0;  // ... the SDP's first m-line
+constexpr uint32_t kMsrpComponent = 2;   // --msrp: an m=message after it, component 2
+constexpr uint16_t kMsrpMediaIndex = 1;
+constexpr uint16_t kUeMsrpPort = 2855;   // RFC 4975 §15.5, the UE's own (it only connects out)
 constexpr int64_t kDprWaitMs = 2000;
 constexpr uint16_t kSipPort = 5060;
 constexpr size_t kCallsOutFlushBytes = 64 * 1024;
@@ -59,6 +62,15 @@ uint32_t random32() {
     return value;
 }
 
+// The SDP with the MSRP section's a=path replaced by the relay's URI (and its version bumped).
+keying::Expected<std::string> with_msrp_path(std::string_view sdp_text, const std::string& uri) {
+    auto sdp = keying::SessionDescription::parse(sdp_text);
+    if (!sdp) return sdp.error();
+    if (auto ok = sdp->set_msrp_path(kMsrpMediaIndex, uri); !ok) return ok.error();
+    if (auto ok = sdp->bump_origin_version(); !ok) return ok.error();
+    return sdp->to_string();
+}
+
 struct SimulatedUe {
     UeIdentity identity;
     UeSecurity security;
@@ -79,6 +91,9 @@ struct Call {
     keying::MediaKeys from_ue;  // derived by the P-CSCF from the network's copy of the SA
     std::optional<keying::MediaKeys> to_ue;
     bool paired_from_ue = false;  // --hairpin-pairs, odd call: from_ue is call index-1's to_ue
+    std::string msrp_ue_path;     // --msrp: the UE's and the core endpoint's MSRP URIs
+    std::string msrp_core_path;
+    std::optional<keying::MsrpPsk> msrp_psk;  // derived by the P-CSCF from the network's copy of the SA
     Clock::time_point sent;     // the pending AAR's or STR's
 };
 
@@ -374,7 +389,12 @@ struct LoadGenerator::State final : diameter::ApplicationHandler {
         c.core_media = stepped_endpoint(options.core_base, index);
 
         // The UE sends its INVITE.
-        const std::string offer = build_ue_offer_sdp(ue.identity, c.ue_media, index + 1, ue.e2ae);
+        std::string offer = build_ue_offer_sdp(ue.identity, c.ue_media, index + 1, ue.e2ae);
+        if (options.msrp_core) {
+            c.msrp_ue_path = "msrps://" + net::Endpoint{c.ue_media.addr, kUeMsrpPort}.to_string() + "/ue-" + serial + ";tcp";
+            c.msrp_core_path = "msrp://" + options.msrp_core->to_string() + "/core-" + serial + ";tcp";
+            offer += msrp_media_section({c.ue_media.addr, kUeMsrpPort}, c.msrp_ue_path, true);
+        }
         const std::string invite_text = build_invite(ue.identity, callee_uri(), c.invite_ids, offer).to_string();
         ++report.invites;
 
@@ -389,6 +409,7 @@ struct LoadGenerator::State final : diameter::ApplicationHandler {
         if (!media) return fail_start(std::move(owned), "offer: " + media.error().message);
         c.ue_offer = std::string(*body);
         c.core_answer = build_core_answer_sdp(c.core_media, index + 1);
+        if (options.msrp_core) c.core_answer += msrp_media_section(*options.msrp_core, c.msrp_core_path, false);
         c.invite = std::move(invite.value());
         // e2ae only for a UE whose capability was acknowledged, and that asks for it.
         const bool e2ae = ue.e2ae && media->e2ae == keying::E2aeIndication::requested;
@@ -438,7 +459,22 @@ struct LoadGenerator::State final : diameter::ApplicationHandler {
         component.from_ue = c.from_ue;
         component.to_ue = c.to_ue;
         request.components.push_back(std::move(component));
+        if (options.msrp_core) {
+            auto psk = keying::derive_msrp_psk(ue.security.network_side,
+                                               keying::CallBinding{std::string(c.invite.call_id()), kMsrpMediaIndex});
+            if (!psk) return fail_start(std::move(owned), "MSRP PSK: " + psk.error().message);
+            MsrpComponent msrp;
+            msrp.number = kMsrpComponent;
+            msrp.media_index = kMsrpMediaIndex;
+            msrp.ue = {c.ue_media.addr, kUeMsrpPort};
+            msrp.core = *options.msrp_core;
+            msrp.psk_identity = psk->identity;
+            msrp.psk.assign(psk->psk.bytes().begin(), psk->psk.bytes().end());
+            request.msrp_components.push_back(std::move(msrp));
+            c.msrp_psk = std::move(psk.value());
+        }
         auto aar = build_aar(request);
+        for (MsrpComponent& m : request.msrp_components) keying::wipe(m.psk);
         if (!aar) return fail_start(std::move(owned), "AAR: " + aar.error().message);
 
         const auto now = Clock::now();
@@ -538,9 +574,21 @@ struct LoadGenerator::State final : diameter::ApplicationHandler {
             to_ue = *c.to_ue;
         }
 
+        const MsrpRelay* relay = nullptr;
+        if (options.msrp_core) {
+            relay = aaa.msrp_relay_of(kMsrpComponent);
+            if (!relay) return call_error(c, "AAA 2001 without MSF-MSRP-Relay for the MSRP component");
+        }
+
         const CoreLegRewrite core_leg{kMediaIndex, address->core};
         auto core_offer = offer_for_core(c.ue_offer, std::span(&core_leg, 1));
         if (!core_offer) return call_error(c, core_offer.error().message);
+        if (relay) {
+            // The core sends its MSRP to the relay: the UE's a=path becomes the relay's core URI.
+            auto rewritten = with_msrp_path(*core_offer, relay->core_path);
+            if (!rewritten) return call_error(c, "offer for the core: " + rewritten.error().message);
+            core_offer = std::move(rewritten);
+        }
         // What the core peer would get: the MSF's core address, plain RTP, nothing of e2ae.
         auto core_view = keying::SessionDescription::parse(*core_offer);
         if (!core_view) return call_error(c, "offer for the core: " + core_view.error().message);
@@ -552,6 +600,11 @@ struct LoadGenerator::State final : diameter::ApplicationHandler {
         const AccessLegRewrite access_leg{kMediaIndex, address->access, to_ue};
         auto ue_answer = answer_for_ue(c.core_answer, std::span(&access_leg, 1));
         if (!ue_answer) return call_error(c, ue_answer.error().message);
+        if (relay) {
+            auto rewritten = with_msrp_path(*ue_answer, relay->access_path);
+            if (!rewritten) return call_error(c, "answer for the UE: " + rewritten.error().message);
+            ue_answer = std::move(rewritten);
+        }
         ++report.sdp_rewritten;
 
         // The 200 OK goes back to the UE, which reads it.
@@ -585,6 +638,18 @@ struct LoadGenerator::State final : diameter::ApplicationHandler {
             agree = agree && *ue_to == *media->to_ue_key;
         }
         if (!agree) return call_error(c, "the UE's own keys differ from those the MSF was given");
+        if (relay) {
+            // The UE's PSK, from its own SA, must be what the MSF was given; it sends to the relay.
+            auto ue_psk = keying::derive_msrp_psk(ue.security.ue_side, keying::CallBinding{c.invite_ids.call_id, kMsrpMediaIndex});
+            if (!ue_psk || ue_psk->identity != c.msrp_psk->identity ||
+                !std::equal(ue_psk->psk.bytes().begin(), ue_psk->psk.bytes().end(), c.msrp_psk->psk.bytes().begin(),
+                            c.msrp_psk->psk.bytes().end()))
+                return call_error(c, "the UE's own MSRP PSK differs from the one the MSF was given");
+            auto answer_sdp = keying::SessionDescription::parse(*body);
+            auto msrp_media = answer_sdp ? answer_sdp->media_info(kMsrpMediaIndex) : keying::Expected<keying::MediaInfo>(answer_sdp.error());
+            if (!msrp_media || msrp_media->msrp_path.empty() || msrp_media->msrp_path.back() != relay->access_path)
+                return call_error(c, "UE: the answer's a=path is not the MSF's MSRP relay");
+        }
         ++report.ue_keys_agree;
 
         if (calls_out_fd >= 0) {
@@ -606,6 +671,9 @@ struct LoadGenerator::State final : diameter::ApplicationHandler {
             if (options.hairpin_pairs) record.call_index = c.index;
             if (c.paired_from_ue)
                 record.from_ue_crypto = keying::format_crypto_value(keying::crypto_attribute_for(kAnswerCryptoTag, c.from_ue));
+            if (relay)
+                record.msrp = MsrpRecord{kMsrpComponent, kMsrpMediaIndex, c.msrp_ue_path, c.msrp_core_path,
+                                         relay->access_path, relay->core_path};
             calls_out_buffer += format_call_record(record);
             calls_out_buffer += '\n';
             ++report.calls_out_written;

@@ -98,7 +98,7 @@ constexpr uint64_t kHourMs = 3600 * 1000;
 constexpr uint32_t kMaxUes = 1'000'000;
 constexpr uint64_t kMaxCalls = 100'000'000;
 
-constexpr std::array<PcscfOption, 25> kOptions = {{
+constexpr std::array<PcscfOption, 26> kOptions = {{
     {"msf", "IP:PORT", "the MSF's Diameter address (default 127.0.0.1:3868)",
      [](ParseState& s, std::string_view v) -> Result {
          const auto e = tools::parse_endpoint(v);
@@ -137,6 +137,14 @@ constexpr std::array<PcscfOption, 25> kOptions = {{
     {"hairpin-pairs", "", "call 2k+1's UE->network key = call 2k's network->UE key, for msf-gen's hairpin",
      [](ParseState& s, std::string_view) -> Result {
          s.options.hairpin_pairs = true;
+         return std::nullopt;
+     }},
+    {"msrp", "IP:PORT", "each call also gets an MSRP component (TLS-PSK from the UE's SA) to a core endpoint at IP:PORT",
+     [](ParseState& s, std::string_view v) -> Result {
+         const auto parsed = tools::parse_endpoint(v);
+         if (!parsed.ok()) return parsed.error();
+         if (parsed.value().port == 0) return shown(v) + ": the port must be 1..65535";
+         s.options.msrp_core = parsed.value();
          return std::nullopt;
      }},
     {"key-source", "KIND", "the UEs' SA: aka, tls, digest, or mixed (round-robin by UE, default)",
@@ -256,6 +264,8 @@ PcscfParse parse_pcscf_args(std::span<const std::string_view> args) {
         return bad_value("--hairpin-pairs needs --to-ue-key derived (call 2k+1's AAR carries call 2k's key)");
     if (o.identity == o.msf_identity)
         return bad_value("--identity and --msf-identity are the same");
+    if (o.msrp_core && o.msrp_core->addr.family != o.ue_base.addr.family)
+        return bad_value("--msrp and --ue-base are not of the same IP family (one IPFilterRule names both)");
     return state.options;
 }
 

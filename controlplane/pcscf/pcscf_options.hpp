@@ -45,6 +45,9 @@ struct PcscfOptions {
     // call_record.hpp). Needs derived network->UE keys: a generated one is known only after the
     // AAA of call 2k, too late for call 2k+1's AAR.
     bool hairpin_pairs = false;
+    // Each call also has an MSRP component (RFC 4975) through the MSF's TLS-PSK relay; the core
+    // endpoint's MSRP address (every call's core a=path names it). Unset: no MSRP.
+    std::optional<net::Endpoint> msrp_core;
     KeySourceChoice key_source = KeySourceChoice::mixed;
     KeysIn keys_in = KeysIn::avp;
     ToUeKey to_ue_key = ToUeKey::derived;

@@ -2,7 +2,8 @@
 // msf-pcscf's --calls-out file (each UE's own copy of its security association and the call
 // binding, never derived keys), derives each call's SRTP master keys the way the UE does
 // (pcscf::ue_media_keys = keying::derive_media_keys, TS 33.220 Annex B KDF), and prints one JSON
-// line per call with the endpoints and the keys as msf-rtp-peer takes them (hex key || salt).
+// line per call with the endpoints and the keys as msf-rtp-peer takes them (hex key || salt),
+// and, for a call with an MSRP component, its TLS PSK and identity and the relay's URIs.
 // A key the record carries (a network->UE key the MSF generated, the paired key of a
 // --hairpin-pairs call) comes from its a=crypto value instead.
 //
@@ -77,7 +78,22 @@ int main(int argc, char** argv) {
             {"from_ue_key", hex(from_ue->master_key, from_ue->master_salt)},
             {"to_ue_key", hex(to_ue->master_key, to_ue->master_salt)},
         };
-        std::printf("%s\n", out.dump().c_str());
+        nlohmann::json line = out;
+        if (r.msrp) {
+            // The MSRP PSK, derived from the UE's own SA like its SRTP keys (keying::derive_msrp_psk).
+            auto psk = pcscf::record_msrp_psk(r);
+            if (!psk) {
+                std::fprintf(stderr, "msf-ue-keys: %s:%zu: %s\n", argv[1], number, psk.error().message.c_str());
+                return 1;
+            }
+            line["msrp"] = {{"psk_identity", psk->identity},
+                            {"psk", hex(std::vector<uint8_t>(psk->psk.bytes().begin(), psk->psk.bytes().end()), {})},
+                            {"ue_path", r.msrp->ue_path},
+                            {"core_path", r.msrp->core_path},
+                            {"gw_access_path", r.msrp->gw_access_path},
+                            {"gw_core_path", r.msrp->gw_core_path}};
+        }
+        std::printf("%s\n", line.dump().c_str());
     }
     return 0;
 }

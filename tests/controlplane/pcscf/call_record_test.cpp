@@ -171,6 +171,32 @@ TEST(CallRecord, MalformedPairingFieldsAreRefusedNamingTheField) {
               std::string::npos);
 }
 
+TEST(CallRecord, MsrpComponentRoundTripsAndItsPskIsWhatTheNetworkSideDerives) {
+    const keying::AkaKeys aka{bytes(16, 0), bytes(16, 0x10)};
+    CallRecord r = sample(aka);
+    r.msrp = MsrpRecord{2, 1, "msrps://192.0.2.10:2855/ue;tcp", "msrp://198.51.100.20:2855/core;tcp",
+                        "msrps://203.0.113.1:2855/gw;tcp", "msrp://198.51.100.1:2855/gw;tcp"};
+    auto back = parse_call_record(format_call_record(r));
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    ASSERT_TRUE(back->msrp.has_value());
+    EXPECT_EQ(*back->msrp, *r.msrp);
+    auto psk = record_msrp_psk(*back);
+    ASSERT_TRUE(psk.ok());
+    auto network = keying::derive_msrp_psk(aka, keying::CallBinding{r.call_id, 1});
+    ASSERT_TRUE(network.ok());
+    EXPECT_EQ(psk->identity, network->identity);
+    EXPECT_EQ(std::vector<uint8_t>(psk->psk.bytes().begin(), psk->psk.bytes().end()),
+              std::vector<uint8_t>(network->psk.bytes().begin(), network->psk.bytes().end()));
+    EXPECT_FALSE(record_msrp_psk(sample(aka)).ok());
+
+    const std::string line = format_call_record(sample(aka));
+    const std::string tail = "\"ue_user\":\"ue1\"}";
+    EXPECT_NE(error_of(with(line, tail, "\"ue_user\":\"ue1\",\"msrp\":3}")).find("msrp"), std::string::npos);
+    EXPECT_NE(error_of(with(line, tail, "\"ue_user\":\"ue1\",\"msrp\":{\"component\":2,\"media_index\":1}}"))
+                  .find("ue_path"),
+              std::string::npos);
+}
+
 TEST(CallRecord, PairedKeyOfAnotherSuiteIsRefusedWhenKeysAreTaken) {
     CallRecord record = sample(keying::AkaKeys{bytes(16, 0), bytes(16, 0x10)});  // GCM
     const keying::MediaKeys cm_key(srtp::Suite::aes_cm_128_hmac_sha1_80, std::vector<uint8_t>(16, 1),

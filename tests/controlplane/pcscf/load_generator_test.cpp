@@ -183,6 +183,43 @@ TEST(LoadGenerator, HairpinPairsGiveOddCallsTheirPartnersNetworkToUeKey) {
     }
 }
 
+// --msrp: every call also has an MSRP component; the MSF holds the PSK the UE derives from its
+// own SA, and the UE's record names the relay's URIs from the AAA.
+TEST(LoadGenerator, MsrpComponentsCarryThePskTheUeDerivesAndTheRecordsNameTheRelay) {
+    controld::EventLoop loop;
+    RxMsfPeer msf(loop, "pcscf.localdomain");
+    msf.enable_msrp_relay();
+    PcscfOptions o = options_for(msf.endpoint());
+    o.calls = 6;
+    o.keep = true;
+    o.msrp_core = *net::Endpoint::parse("198.51.100.20:2855");
+    o.calls_out = temp_path("msrp.jsonl");
+    LoadGenerator generator(loop, o);
+    const RunReport r = generator.run();
+    EXPECT_TRUE(r.ok()) << format_report_text(r);
+    ASSERT_EQ(msf.sessions.size(), 6u);
+    std::vector<CallRecord> records = read_records(o.calls_out);
+    ::unlink(o.calls_out.c_str());
+    ASSERT_EQ(records.size(), 6u);
+    for (const CallRecord& record : records) {
+        SCOPED_TRACE(record.call_id);
+        ASSERT_TRUE(record.msrp.has_value());
+        const sessions::ControlSession& session = msf.sessions.at(record.session_id);
+        ASSERT_EQ(session.messages.size(), 1u);
+        const sessions::MessageStream& m = session.messages[0];
+        auto psk = record_msrp_psk(record);
+        ASSERT_TRUE(psk.ok()) << psk.error().message;
+        EXPECT_EQ(m.psk_identity, psk->identity);
+        EXPECT_EQ(m.psk, std::vector<uint8_t>(psk->psk.bytes().begin(), psk->psk.bytes().end()));
+        EXPECT_EQ(m.ue_path, record.msrp->ue_path);
+        EXPECT_EQ(m.core_path, record.msrp->core_path);
+        EXPECT_EQ(m.gw_access_path, record.msrp->gw_access_path);
+        EXPECT_EQ(m.gw_core_path, record.msrp->gw_core_path);
+        EXPECT_EQ(m.core_path.rfind("msrp://198.51.100.20:2855/", 0), 0u);
+        EXPECT_EQ(session.streams.size(), 1u);  // the audio stream is still there
+    }
+}
+
 TEST(LoadGenerator, RefusedAarsAreCountedByResultCodeAndFailTheRun) {
     controld::EventLoop loop;
     RxMsfPeer msf(loop, "pcscf.localdomain");

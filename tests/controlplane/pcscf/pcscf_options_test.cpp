@@ -132,5 +132,14 @@ TEST(PcscfOptions, HairpinPairsNeedDerivedNetworkToUeKeys) {
     EXPECT_EQ(error_of({"--hairpin-pairs=yes"}).exit_code, 2);
 }
 
+TEST(PcscfOptions, MsrpNamesTheCoreEndpointInTheUesFamily) {
+    EXPECT_FALSE(options_of({}).msrp_core.has_value());
+    EXPECT_EQ(options_of({"--msrp", "198.51.100.20:2855"}).msrp_core, *net::Endpoint::parse("198.51.100.20:2855"));
+    EXPECT_NE(error_of({"--msrp", "nowhere"}).message.find("--msrp"), std::string::npos);
+    EXPECT_NE(error_of({"--msrp", "198.51.100.20:0"}).message.find("--msrp"), std::string::npos);
+    EXPECT_NE(error_of({"--msrp", "[2001:db8::1]:2855"}).message.find("same IP family"), std::string::npos);
+    EXPECT_NE(pcscf_help().find("--msrp "), std::string::npos);
+}
+
 }  // namespace
 }  // namespace msf::pcscf

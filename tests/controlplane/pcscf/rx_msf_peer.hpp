@@ -41,6 +41,8 @@ public:
     }
 
     net::Endpoint endpoint() const { return node_->listen_endpoints().at(0); }
+    // MSRP components are planned as relays (as msf-controld does with [msrp] set).
+    void enable_msrp_relay() { policy_.msrp = {true, "203.0.113.1:2855", "198.51.100.1:2855"}; }
 
     // Set: every AAR is answered with this error instead.
     std::optional<rx::RxError> refuse;
