@@ -677,7 +677,9 @@ struct LoadGenerator::State final : diameter::ApplicationHandler {
             calls_out_buffer += format_call_record(record);
             calls_out_buffer += '\n';
             ++report.calls_out_written;
-            if (calls_out_buffer.size() >= kCallsOutFlushBytes) flush_calls_out();
+            // A held call is used while it is up (the UE sends media, opens its MSRP connection):
+            // its record must be readable now, not at the end of the run.
+            if (calls_out_buffer.size() >= kCallsOutFlushBytes || options.hold_ms > 0) flush_calls_out();
         }
         return true;
     }

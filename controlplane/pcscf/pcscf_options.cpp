@@ -193,7 +193,7 @@ constexpr std::array<PcscfOption, 26> kOptions = {{
          s.options.json = true;
          return std::nullopt;
      }},
-    {"calls-out", "FILE", "write one JSON line per installed call (holds the UEs' SAs; created 0600)",
+    {"calls-out", "FILE", "write one JSON line per installed call (holds the UEs' SAs; created 0600; with --hold-ms at once)",
      [](ParseState& s, std::string_view v) -> Result {
          if (v.empty()) return std::string("empty path");
          for (const char c : v)
