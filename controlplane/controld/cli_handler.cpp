@@ -119,9 +119,11 @@ cli::Response ControldCli::sessions() {
             auth_failures += it->second.access.auth_failures;
             replays += it->second.access.replays;
         }
+        for (size_t i = 0; i < s->messages.size(); ++i) media.push_back("message");
         list.push_back({{"session_id", s->session_id},
                         {"peer", s->peer},
                         {"streams", s->streams.size()},
+                        {"msrp", s->messages.size()},
                         {"media", media},
                         {"age_ms", std::max<int64_t>(0, now - s->created_unix_ms)},
                         {"packets_from_ue", from_ue},
@@ -157,12 +159,40 @@ cli::Response ControldCli::session(const std::string& id) {
              {"core", {{"local", endpoint_text(spec.core.local)}, {"remote", endpoint_text(spec.core.remote)}}},
              {"counters", {{"access", leg_counters(info.access)}, {"core", leg_counters(info.core)}}}});
     }
+    // MSRP components, with msf-msrpd's counters when it answers. Never the PSK (msfctl keys).
+    json messages = json::array();
+    std::vector<sessions::MessageCounters> relay_counters;
+    if (rx_.msrp() && !s->messages.empty()) relay_counters = rx_.msrp()->counters(*s);
+    for (const auto& m : s->messages) {
+        json entry = {{"component_number", m.component_number},
+                      {"psk_identity", m.psk_identity},
+                      {"ue_path", m.ue_path},
+                      {"core_path", m.core_path},
+                      {"gw_access_path", m.gw_access_path},
+                      {"gw_core_path", m.gw_core_path},
+                      {"ue_allow", m.ue_allow}};
+        entry["counters"] = nullptr;
+        for (const auto& c : relay_counters) {
+            if (c.component_number != m.component_number) continue;
+            entry["counters"] = {{"messages_from_ue", c.messages_from_ue},
+                                 {"bytes_from_ue", c.bytes_from_ue},
+                                 {"messages_to_ue", c.messages_to_ue},
+                                 {"bytes_to_ue", c.bytes_to_ue},
+                                 {"tls_handshake_failures", c.tls_handshake_failures},
+                                 {"parse_errors", c.parse_errors},
+                                 {"path_mismatch", c.path_mismatch},
+                                 {"connections", c.connections},
+                                 {"refused_connections", c.refused_connections}};
+        }
+        messages.push_back(std::move(entry));
+    }
     return cli::Response::success({{"session_id", s->session_id},
                                    {"peer", s->peer},
                                    {"realm", s->realm},
                                    {"created_unix_ms", s->created_unix_ms},
                                    {"age_ms", std::max<int64_t>(0, unix_ms() - s->created_unix_ms)},
-                                   {"streams", streams}});
+                                   {"streams", streams},
+                                   {"msrp", messages}});
 }
 
 cli::Response ControldCli::keys(const std::string& id, bool reveal) {
@@ -176,7 +206,19 @@ cli::Response ControldCli::keys(const std::string& id, bool reveal) {
                            {"from_ue", key_json(stream.spec.from_ue, reveal)},
                            {"to_ue", to_ue}});
     }
-    return cli::Response::success({{"session_id", s->session_id}, {"revealed", reveal}, {"streams", streams}});
+    json messages = json::array();
+    for (const auto& m : s->messages) {
+        api::KeySpec psk;  // fingerprinted like a master key with no salt
+        psk.master_key = m.psk;
+        json k = {{"component_number", m.component_number},
+                  {"psk_identity", m.psk_identity},
+                  {"psk_fingerprint", key_fingerprint(psk)}};
+        api::wipe_bytes(psk.master_key);
+        if (reveal) k["psk"] = hex(m.psk);
+        messages.push_back(std::move(k));
+    }
+    return cli::Response::success(
+        {{"session_id", s->session_id}, {"revealed", reveal}, {"streams", streams}, {"msrp", messages}});
 }
 
 cli::Response ControldCli::stats() {
@@ -215,8 +257,12 @@ cli::Response ControldCli::stats() {
                             {"sent", counters[i].sent},
                             {"errors", counters[i].errors}});
     }
+    json msrp = nullptr;
+    if (const MsrpLink* link = rx_.msrp())
+        msrp = {{"in_sync", link->in_sync()}, {"failures", link->failures()}, {"last_error", link->last_error()}};
     return cli::Response::success({{"sessions", manager_.size()},
                                    {"dataplane", dataplane},
+                                   {"msrp", msrp},
                                    {"diameter", {{"messages", messages}}},
                                    {"store", {{"path", store_path_}, {"sessions", manager_.size()}}}});
 }

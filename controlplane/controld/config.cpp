@@ -161,11 +161,11 @@ net::Endpoint to_listen_endpoint(std::string_view name, std::string_view text) {
     return *endpoint;
 }
 
-// A unicast address and a port other than 0: msf-msrpd's, as a peer reaches it.
+// A unicast (or loopback) address and a port other than 0: msf-msrpd's, as a peer reaches it.
 net::Endpoint to_msrp_address(std::string_view name, std::string_view text) {
     const auto endpoint = net::Endpoint::parse(text);
     if (!endpoint) fail(name, quote(text) + " is not address:port (192.0.2.10:2855, [2001:db8::10]:2855)");
-    check_address(name, endpoint->addr, AddressUse::media);
+    check_address(name, endpoint->addr, AddressUse::peer);
     if (endpoint->port == 0) fail(name, endpoint->to_string() + ": port 0 is not allowed");
     return *endpoint;
 }

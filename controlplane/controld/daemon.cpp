@@ -103,6 +103,12 @@ Daemon::Daemon(ControldConfig config) : config_(std::move(config)) {
         throw StartupError(std::string("diameter: ") + e.what());
     }
     rx_->attach(*node_);
+    if (config_.msrp.enabled()) {
+        msrp_ = std::make_unique<MsrpLink>(config_.msrp.socket, [this](const std::string& line) {
+            log(LogLevel::notice, line);
+        });
+        rx_->attach_msrp(*msrp_);
+    }
     // After every iteration: commit what its requests changed, then answer them.
     loop_.add_end_of_iteration_hook([this] { rx_->commit_and_answer(); });
 
@@ -129,6 +135,7 @@ Daemon::Daemon(ControldConfig config) : config_(std::move(config)) {
 
     loop_.add_timer(0, [this] { connect_dataplane(); });
     loop_.add_timer(kEventPollMs, [this] { drain_dataplane_events(); });
+    if (msrp_) loop_.add_timer(0, [this] { sync_msrp(); });
     for (const auto& e : node_->listen_endpoints()) log(LogLevel::notice, "diameter: listening on " + e.to_string());
     for (const auto& e : node_->tls_listen_endpoints())
         log(LogLevel::notice, "diameter: listening (TLS) on " + e.to_string());
@@ -170,6 +177,14 @@ void Daemon::connect_dataplane() {
     loop_.add_timer(config_.dataplane_retry_ms, [this] { connect_dataplane(); });
 }
 
+// msf-msrpd gets the store's MSRP components whenever the link is out of sync (at start, after it
+// restarted, or after a request it did not take), retried at the dataplane's pace.
+void Daemon::sync_msrp() {
+    if (stopping_) return;
+    msrp_->sync(manager_->list());
+    loop_.add_timer(config_.dataplane_retry_ms, [this] { sync_msrp(); });
+}
+
 // Sessions the dataplane would not take back after it lost them: keeping them in the store would
 // promise media that cannot flow, so they go, and their P-CSCF hears it (ASR, DATAPLANE_LOST).
 void Daemon::abandon_sessions(const std::vector<std::string>& session_ids) {
@@ -207,6 +222,7 @@ void Daemon::drain_dataplane_events() {
         rx_->on_dataplane_event(*event.value);
     }
     loop_.add_timer(kEventPollMs, [this] { drain_dataplane_events(); });
+    if (msrp_) loop_.add_timer(0, [this] { sync_msrp(); });
 }
 
 void Daemon::on_signal() {

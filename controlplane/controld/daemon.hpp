@@ -40,12 +40,14 @@ private:
     void connect_dataplane();
     void abandon_sessions(const std::vector<std::string>& session_ids);
     void drain_dataplane_events();
+    void sync_msrp();
     void on_signal();
 
     ControldConfig config_;
     EventLoop loop_;
     std::unique_ptr<sessions::SessionManager> manager_;
     std::unique_ptr<RxApplication> rx_;
+    std::unique_ptr<MsrpLink> msrp_;  // when [msrp] names msf-msrpd
     std::unique_ptr<diameter::Node> node_;
     std::unique_ptr<ControldCli> cli_handler_;
     std::unique_ptr<cli::CliServer> cli_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 namespace msf::controld {
 
@@ -142,12 +143,17 @@ void RxApplication::handle_aar(diameter::PeerRef peer, diameter::Message&& aar, 
     desired.updated_unix_ms = unix_ms();
     if (!existing) desired.created_unix_ms = desired.updated_unix_ms;
 
-    if (desired.streams.empty()) {
+    if (desired.streams.empty() && desired.messages.empty()) {
         // Nothing to relay: an initial AAR the policy lets through unprotected, or an update
         // that removed every component.
         if (existing) {
+            sessions::ControlSession before = *existing;
             auto removed = manager_.remove(existing->session_id);
-            if (removed.ok()) count_session(peer_name, -1);
+            if (removed.ok()) {
+                count_session(peer_name, -1);
+                follow_msrp(&before, nullptr);
+            }
+            sessions::wipe_keys(before);
         }
         sessions::ControlSession nothing = desired;
         pending_.push_back({responder, rx::success_aaa(aar, self_, nothing), {}});
@@ -170,10 +176,18 @@ void RxApplication::handle_aar(diameter::PeerRef peer, diameter::Message&& aar, 
         queued_installs_.push_back({pending_.size() - 1, std::move(aar), std::move(desired), peer_name});
         return;
     }
+    // The MSRP components as they were, for msf-msrpd to follow (only sessions that have any).
+    std::optional<sessions::ControlSession> before;
+    if (msrp_ && (!existing->messages.empty() || !desired.messages.empty())) before = *existing;
     auto updated = manager_.update(std::move(desired));
     if (!updated.ok()) {
+        if (before) sessions::wipe_keys(*before);
         refuse(aar, responder, manager_error(updated.status));
         return;
+    }
+    if (before) {
+        follow_msrp(&*before, updated.value);
+        sessions::wipe_keys(*before);
     }
     ++counters_.aar_update;
     pending_.push_back({responder, rx::success_aaa(aar, self_, *updated.value), {}});
@@ -203,6 +217,14 @@ void RxApplication::run_queued() {
         std::vector<std::string> ids;
         ids.reserve(queued_removals_.size());
         for (const QueuedRemoval& q : queued_removals_) ids.emplace_back(q.str.session_id());
+        // MSRP components: their final counters from msf-msrpd, and what it must drop.
+        std::unordered_map<std::string, std::pair<sessions::ControlSession, std::vector<sessions::MessageCounters>>> msrp;
+        if (msrp_) {
+            for (const std::string& id : ids) {
+                const sessions::ControlSession* s = manager_.find(id);
+                if (s && !s->messages.empty()) msrp.emplace(id, std::pair{*s, msrp_->counters(*s)});
+            }
+        }
         auto removed = manager_.remove_batch(ids);
         for (size_t i = 0; i < queued_removals_.size(); ++i) {
             QueuedRemoval& q = queued_removals_[i];
@@ -215,8 +237,15 @@ void RxApplication::run_queued() {
             }
             ++counters_.str;
             count_session(q.peer, -1);
-            slot.answer = rx::success_sta(q.str, self_, removed[i].value);
+            const auto m = msrp.find(ids[i]);
+            if (m == msrp.end()) {
+                slot.answer = rx::success_sta(q.str, self_, removed[i].value);
+                continue;
+            }
+            slot.answer = rx::success_sta(q.str, self_, removed[i].value, m->second.second);
+            follow_msrp(&m->second.first, nullptr);
         }
+        for (auto& [id, entry] : msrp) sessions::wipe_keys(entry.first);
         queued_removals_.clear();
     }
     if (!queued_installs_.empty()) {
@@ -236,6 +265,7 @@ void RxApplication::run_queued() {
                 continue;
             }
             ++counters_.aar_initial;
+            follow_msrp(nullptr, installed[i].value);
             slot.answer = rx::success_aaa(q.aar, self_, *installed[i].value);
             slot.installed_session = installed[i].value->session_id;
         }
@@ -255,7 +285,10 @@ void RxApplication::commit_and_answer() {
         for (PendingAnswer& p : pending_) {
             if (!p.installed_session.empty()) {
                 const sessions::ControlSession* s = manager_.find(p.installed_session);
-                if (s) count_session(s->peer, -1);
+                if (s) {
+                    count_session(s->peer, -1);
+                    follow_msrp(s, nullptr);
+                }
                 manager_.remove(p.installed_session);
             }
             if (p.answer.find(avp::result_code) &&
@@ -301,6 +334,18 @@ void RxApplication::on_dataplane_event(const api::Event& event) {
         if (config_.policy.auth_failure_storm == 0 || event.value < config_.policy.auth_failure_storm) return;
         cause = rx::EventCause::auth_failure_storm;
     }
+    // One RAR per session and cause: both legs of a stream, and every stream of the session, go
+    // idle together, and the P-CSCF needs to hear it once (a storm repeats every interval).
+    const int64_t now = unix_ms();
+    auto [last, fresh] = last_rar_.try_emplace(session->session_id, cause, now);
+    if (!fresh) {
+        if (last->second.first == cause && now - last->second.second < kRarRepeatMs) return;
+        last->second = {cause, now};
+    }
+    if (last_rar_.size() > 2 * manager_.size() + 64) {
+        // Forget sessions that are gone; bounded by the sessions held, not by what came and went.
+        std::erase_if(last_rar_, [this](const auto& e) { return manager_.find(e.first) == nullptr; });
+    }
     log_("rx: session " + session->session_id + ": " +
          (cause == rx::EventCause::inactivity ? "media inactive for " + std::to_string(event.value) + " ms"
                                               : std::to_string(event.value) + " authentication failures") +
@@ -308,8 +353,14 @@ void RxApplication::on_dataplane_event(const api::Event& event) {
     send_request(*session, rx::event_rar(*session, self_, cause, config_.diameter.vendor_id), false);
 }
 
+void RxApplication::follow_msrp(const sessions::ControlSession* before, const sessions::ControlSession* after) {
+    if (!msrp_) return;
+    if ((before && !before->messages.empty()) || (after && !after->messages.empty())) msrp_->apply(before, after);
+}
+
 void RxApplication::on_session_removed(const sessions::ControlSession& session, rx::EventCause cause) {
     count_session(session.peer, -1);
+    follow_msrp(&session, nullptr);
     send_request(session, rx::abort_asr(session, self_, cause, config_.diameter.vendor_id), true);
 }
 

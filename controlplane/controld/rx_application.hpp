@@ -9,9 +9,11 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "controlplane/controld/config.hpp"
+#include "controlplane/controld/msrp_link.hpp"
 #include "controlplane/diameter/node.hpp"
 #include "controlplane/rx/aar.hpp"
 #include "controlplane/rx/answers.hpp"
@@ -32,6 +34,8 @@ public:
     RxApplication(const ControldConfig& config, sessions::SessionManager& manager, Log log);
     // The node is made after the application (it needs the handler); set it before the loop runs.
     void attach(diameter::Node& node) { node_ = &node; }
+    // msf-msrpd, when [msrp] is configured: MSRP components follow every install, update and removal.
+    void attach_msrp(MsrpLink& msrp) { msrp_ = &msrp; }
 
     void on_request(diameter::PeerRef peer, diameter::Message&& request, diameter::Responder responder) override;
     void on_peer_state(diameter::PeerRef peer, bool open) override;
@@ -49,6 +53,7 @@ public:
     void on_session_removed(const sessions::ControlSession& session, rx::EventCause cause);
 
     const RxCounters& counters() const { return counters_; }
+    MsrpLink* msrp() const { return msrp_; }
     size_t sessions_of(const std::string& peer) const;
 
 private:
@@ -85,10 +90,13 @@ private:
     rx::RxError manager_error(const sessions::Status& status) const;
     void send_request(const sessions::ControlSession& session, diameter::Message request, bool abort);
     void count_session(const std::string& peer, int delta);
+    // msf-msrpd follows a change of the session's MSRP components (nullptr: no session).
+    void follow_msrp(const sessions::ControlSession* before, const sessions::ControlSession* after);
 
     const ControldConfig& config_;
     sessions::SessionManager& manager_;
     diameter::Node* node_ = nullptr;
+    MsrpLink* msrp_ = nullptr;
     Log log_;
     rx::LocalIdentity self_;
     rx::MediaPolicy default_policy_;
@@ -99,6 +107,10 @@ private:
     std::vector<QueuedInstall> queued_installs_;
     std::vector<QueuedRemoval> queued_removals_;
     std::unordered_set<std::string> queued_ids_;  // Session-Ids of both queues
+    // The last RAR per session: its cause and when (unix ms). Another event of the same cause
+    // within kRarRepeatMs sends none.
+    static constexpr int64_t kRarRepeatMs = 10000;
+    std::unordered_map<std::string, std::pair<rx::EventCause, int64_t>> last_rar_;
     RxCounters counters_;
 };
 

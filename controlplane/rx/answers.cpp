@@ -105,7 +105,8 @@ Message error_answer(const Message& request, const LocalIdentity& self, const Rx
 }
 
 Message success_sta(const Message& str, const LocalIdentity& self,
-                    const std::vector<sessions::StreamCounters>& counters) {
+                    const std::vector<sessions::StreamCounters>& counters,
+                    const std::vector<sessions::MessageCounters>& message_counters) {
     Message sta = answer_start(str, self);
     sta.add(avp::result_code, static_cast<uint32_t>(ResultCode::success));
     for (const auto& c : counters) {
@@ -117,6 +118,14 @@ Message success_sta(const Message& str, const LocalIdentity& self,
             .add(avp::msf_replay_drops, c.access.replays)
             .add(avp::msf_bytes_from_ue, c.access.bytes_in)
             .add(avp::msf_bytes_to_ue, c.access.bytes_out);
+    }
+    for (const auto& c : message_counters) {
+        sta.add_group(avp::msf_session_counters)
+            .add(avp::media_component_number, c.component_number)
+            .add(avp::msf_messages_from_ue, c.messages_from_ue)
+            .add(avp::msf_messages_to_ue, c.messages_to_ue)
+            .add(avp::msf_bytes_from_ue, c.bytes_from_ue)
+            .add(avp::msf_bytes_to_ue, c.bytes_to_ue);
     }
     return sta;
 }

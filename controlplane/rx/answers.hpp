@@ -39,7 +39,8 @@ diameter::Message error_answer(const diameter::Message& request, const LocalIden
 
 // STA 2001 with the final counters of each component (MSF-Session-Counters).
 diameter::Message success_sta(const diameter::Message& str, const LocalIdentity& self,
-                              const std::vector<sessions::StreamCounters>& counters);
+                              const std::vector<sessions::StreamCounters>& counters,
+                              const std::vector<sessions::MessageCounters>& message_counters = {});
 
 // RAR to the session's P-CSCF: Specific-Action INDICATION_OF_LOSS_OF_BEARER (TS 29.214 §5.3.22)
 // and the MSF-Event-Cause; the caller sets hop-by-hop and end-to-end ids.

@@ -66,6 +66,15 @@ struct StreamCounters {
     api::LegCounters access, core;
 };
 
+// What msf-msrpd counted for one MSRP component.
+struct MessageCounters {
+    uint32_t component_number = 0;
+    uint64_t messages_from_ue = 0, bytes_from_ue = 0;
+    uint64_t messages_to_ue = 0, bytes_to_ue = 0;
+    uint64_t tls_handshake_failures = 0, parse_errors = 0, path_mismatch = 0;
+    uint64_t connections = 0, refused_connections = 0;
+};
+
 // Overwrites every master key and salt of the session (before it is freed or replaced).
 inline void wipe_keys(ControlSession& session) {
     for (MediaStream& stream : session.streams) api::wipe_keys(stream.spec);

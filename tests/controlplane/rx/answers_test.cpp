@@ -143,6 +143,24 @@ TEST(Answers, StaCarriesFinalCountersPerComponent) {
     EXPECT_EQ(counters->find(avp::msf_bytes_to_ue)->unsigned64(), 17028u);
 }
 
+TEST(Answers, StaCarriesMessageAndByteCountsOfEachMsrpComponent) {
+    sessions::MessageCounters m;
+    m.component_number = 2;
+    m.messages_from_ue = 5;
+    m.messages_to_ue = 4;
+    m.bytes_from_ue = 5000;
+    m.bytes_to_ue = 4096;
+    const diameter::Message sta = roundtrip(success_sta(base_aar(), kSelf, {}, {m}));
+    const auto counters = sta.find(avp::msf_session_counters);
+    ASSERT_TRUE(counters);
+    EXPECT_EQ(counters->find(avp::media_component_number)->unsigned32(), 2u);
+    EXPECT_EQ(counters->find(avp::msf_messages_from_ue)->unsigned64(), 5u);
+    EXPECT_EQ(counters->find(avp::msf_messages_to_ue)->unsigned64(), 4u);
+    EXPECT_EQ(counters->find(avp::msf_bytes_from_ue)->unsigned64(), 5000u);
+    EXPECT_EQ(counters->find(avp::msf_bytes_to_ue)->unsigned64(), 4096u);
+    EXPECT_FALSE(counters->find(avp::msf_packets_protected));
+}
+
 TEST(Answers, RarAndAsrAreValidRequestsToTheOwningPeer) {
     const sessions::ControlSession s = installed_session();
     const diameter::Message rar = roundtrip(event_rar(s, kSelf, EventCause::inactivity, diameter::kMsfVendorId));
