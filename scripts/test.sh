@@ -51,6 +51,7 @@ if [ "$quick" = 0 ]; then
     phase diameter-peer-bench-smoke build/bench/msf-diameter-peer-bench --benchmark_min_time=0.01
     phase store-bench-smoke build/bench/msf-store-bench --benchmark_min_time=0.01
     phase install-rate-smoke /usr/bin/python3 bench/install_rate.py --smoke
+    phase msrp-bench-smoke /usr/bin/python3 bench/msrp_bench.py --smoke
     phase demo-smoke build/dataplane/srtp/msf-srtp-demo --packets 20000
     phase gateway-demo scripts/gateway_demo.sh build
     # Debian's python3 has python3-pytest and python3-scapy (a pyenv python3 on PATH may not).
