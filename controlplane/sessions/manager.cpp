@@ -211,9 +211,10 @@ Status SessionManager::place_leg(api::Side side, uint32_t component, api::LegSpe
     net::IpAddr& addr = leg.local.addr;
     if (addr.empty() || is_unspecified(addr)) {
         std::optional<net::IpAddr> chosen;
-        if (!addr.empty()) chosen = ports.first_address(addr.family);
-        else if (!leg.remote.empty()) chosen = ports.first_address(leg.remote.addr.family);
-        else chosen = ports.usage().front().address;
+        // Addresses fill in configuration order, so sessions spread past one address's ports.
+        if (!addr.empty()) chosen = ports.address_with_room(addr.family);
+        else if (!leg.remote.empty()) chosen = ports.address_with_room(leg.remote.addr.family);
+        else chosen = ports.address_with_room(ports.usage().front().address.family);
         if (!chosen) {
             const net::Family family = addr.empty() ? leg.remote.addr.family : addr.family;
             return invalid(name() + ": no " + std::string(side_name(side)) + " address of family " +

@@ -50,6 +50,12 @@ std::optional<net::IpAddr> PortAllocator::first_address(net::Family family) cons
     return std::nullopt;
 }
 
+std::optional<net::IpAddr> PortAllocator::address_with_room(net::Family family) const {
+    for (const Pool& pool : pools_)
+        if (pool.address.family == family && pool.in_use < pool.pairs) return pool.address;
+    return first_address(family);
+}
+
 PortAllocator::Pool* PortAllocator::find(const net::IpAddr& address) {
     for (Pool& pool : pools_)
         if (pool.address == address) return &pool;

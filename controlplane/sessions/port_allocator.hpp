@@ -47,6 +47,10 @@ public:
     bool has_address(const net::IpAddr& address) const { return find(address) != nullptr; }
     // The first configured address of a family; nullopt if there is none.
     std::optional<net::IpAddr> first_address(net::Family family) const;
+    // The first address of a family, in configuration order, with a free pair; the first address
+    // of the family when all are full (its allocate() then says so); nullopt if there is none.
+    // One address holds at most ~32k pairs, so a million sessions need many.
+    std::optional<net::IpAddr> address_with_room(net::Family family) const;
 
     // An even RTP port whose pair was free, now in use; nullopt when the range is exhausted or
     // the address unknown.

@@ -31,6 +31,7 @@ using namespace std::chrono_literals;
 constexpr const char* kAccess4 = "192.0.2.10";
 constexpr const char* kAccess6 = "2001:db8:a::10";
 constexpr const char* kCore4 = "198.51.100.10";
+constexpr const char* kCore4b = "198.51.100.11";  // a second core address
 // The manager's ranges lie inside the dataplane's --port-min/--port-max (20000..29999).
 constexpr uint16_t kPortMin = 20000, kPortMax = 20999;
 
@@ -57,7 +58,7 @@ public:
             // net_ring ports have the all-zero MAC, which the neighbour code refuses.
             "--access.mac=02:00:00:00:0a:01", "--core.mac=02:00:00:00:0c:01",
             std::string("--access.ipv4=") + kAccess4, std::string("--access.ipv6=") + kAccess6,
-            std::string("--core.ipv4=") + kCore4,
+            std::string("--core.ipv4=") + kCore4, std::string("--core.ipv4=") + kCore4b,
             "--hugepages=false", "--memory-mb=256", "--mbufs=8191", "--telemetry=false",
             "--workers=1", "--max-sessions=4096", "--port-min=20000", "--port-max=29999",
             "--file-prefix=" + prefix_, "--control-socket=" + socket_,
@@ -434,6 +435,19 @@ TEST_F(ManagerTest, ExhaustedPortRangeGivesNoPortsAndReleasesWhatTheInstallTook)
     EXPECT_EQ(m->ports(api::Side::access).pairs_in_use(), 2u);
     ASSERT_TRUE(m->remove("a").ok());
     EXPECT_TRUE(m->install(session("c", 1)).ok());
+}
+
+TEST_F(ManagerTest, SessionsSpillOntoTheNextAddressWhenOneAddressHasNoPortsLeft) {
+    ManagerOptions o = options();
+    o.core_ports = {{ip(kCore4), 20000, 20003}, {ip(kCore4b), 20000, 20001}};  // two pairs, one pair
+    auto m = open_manager(true, o);
+    ASSERT_TRUE(m->install(session("a", 1)).ok());
+    ASSERT_TRUE(m->install(session("b", 1)).ok());
+    Outcome<const ControlSession*> c = m->install(session("c", 1));
+    ASSERT_TRUE(c.ok()) << to_string(c.status);
+    EXPECT_EQ(c.value->streams[0].spec.core.local.addr, ip(kCore4b));
+    expect_dataplane_matches(*m);
+    EXPECT_EQ(m->install(session("d", 1)).status.kind, ErrorKind::no_ports);
 }
 
 TEST_F(ManagerTest, MoreSessionsThanTheMaximumAreRefused) {

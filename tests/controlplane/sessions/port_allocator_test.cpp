@@ -106,6 +106,25 @@ TEST(PortAllocator, AddressesHaveIndependentRanges) {
     EXPECT_EQ(ports.pairs_in_use(), 2u);
 }
 
+TEST(PortAllocator, AddressWithRoomMovesToTheNextAddressOfTheFamilyWhenOneIsFull) {
+    PortAllocator ports = make(20000, 20003);  // kA: two pairs
+    const net::IpAddr a2 = *net::IpAddr::parse("192.0.2.99");
+    std::string error;
+    ASSERT_TRUE(ports.add_address(kB, 20000, 20001, &error)) << error;  // another family
+    ASSERT_TRUE(ports.add_address(a2, 30000, 30001, &error)) << error;  // one pair
+    EXPECT_EQ(ports.address_with_room(net::Family::ipv4), kA);
+    ASSERT_TRUE(ports.allocate(kA));
+    ASSERT_TRUE(ports.allocate(kA));
+    EXPECT_EQ(ports.address_with_room(net::Family::ipv4), a2);
+    EXPECT_EQ(ports.allocate(a2), 30000);
+    // All full: the first address, whose allocate() then reports the exhaustion.
+    EXPECT_EQ(ports.address_with_room(net::Family::ipv4), kA);
+    EXPECT_FALSE(ports.allocate(kA));
+    EXPECT_EQ(ports.address_with_room(net::Family::ipv6), kB);
+    ASSERT_TRUE(ports.release(kA, 20002));
+    EXPECT_EQ(ports.address_with_room(net::Family::ipv4), kA);
+}
+
 TEST(PortAllocator, RejectsRangesWithoutAPairDuplicateAndEmptyAddresses) {
     PortAllocator ports;
     std::string error;
