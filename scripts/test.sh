@@ -5,7 +5,8 @@
 #   3. a short libFuzzer run of every fuzz target on its seed corpus;
 #   4. a smoke run of every benchmark and of the demo, so neither rots;
 #   5. the system tests (tests/system, pytest): msf-dataplane in network namespaces with real
-#      SRTP and RTP peers. They need root and skip themselves, with the reason, without it.
+#      SRTP and RTP peers, msf-controld, Kamailio, msf-msrpd, msf-gen. Most need root and skip
+#      themselves, with the reason, without it; and the runner's unit tests (tests/bench).
 # Ends with one summary line: "tests: N passed, M failed".
 # Usage: scripts/test.sh [--quick]   (--quick: only step 1)
 set -uo pipefail
@@ -52,6 +53,7 @@ if [ "$quick" = 0 ]; then
     phase store-bench-smoke build/bench/msf-store-bench --benchmark_min_time=0.01
     phase install-rate-smoke /usr/bin/python3 bench/install_rate.py --smoke
     phase msrp-bench-smoke /usr/bin/python3 bench/msrp_bench.py --smoke
+    phase throughput-smoke /usr/bin/python3 bench/throughput.py --build build --smoke --out build/throughput-smoke
     phase demo-smoke build/dataplane/srtp/msf-srtp-demo --packets 20000
     phase gateway-demo scripts/gateway_demo.sh build
     # Debian's python3 has python3-pytest and python3-scapy (a pyenv python3 on PATH may not).
@@ -59,7 +61,7 @@ if [ "$quick" = 0 ]; then
     system_junit=build/system-junit.xml
     rm -f "$system_junit"
     junits+=("$system_junit")
-    phase system env MSF_BUILD_DIR="${MSF_BUILD_DIR:-build}" /usr/bin/python3 -m pytest -q tests/system \
+    phase system env MSF_BUILD_DIR="${MSF_BUILD_DIR:-build}" /usr/bin/python3 -m pytest -q tests/system tests/bench \
         --junitxml="$system_junit"
 fi
 
