@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <memory>
 #include <vector>
@@ -68,7 +70,10 @@ int connect_client(uint16_t port) {
     to.sin_family = AF_INET;
     to.sin_port = htons(port);
     to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) std::abort();
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+        std::fprintf(stderr, "diameter_peer_fuzz: connect to the node: %s\n", std::strerror(errno));
+        std::abort();  // the harness, not the node: the message says why
+    }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     return fd;
 }
@@ -98,17 +103,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         h.loop.run_once(0);
         drain(fd);
     }
-    ::shutdown(fd, SHUT_WR);
-    while (h.node->connection_count() > 0 && controld::EventLoop::now_ms() < deadline) {
-        h.loop.run_once(1);
-        drain(fd);
-    }
-    if (h.node->connection_count() > 0) std::abort();  // the node kept a connection the peer ended
-    if (is_open(h.node->find_peer(kPeer)->state())) std::abort();
-    // An abortive close: no TIME_WAIT, so a long run does not use up the ephemeral ports.
+    // Let the node read what was sent before the reset discards it.
+    for (int i = 0; i < 3; ++i) h.loop.run_once(0);
+    // An abortive close (RST), never a FIN first: a client that half-closes ends in TIME_WAIT,
+    // and a long run then uses up the ephemeral ports. The node must let go either way.
     const linger abort_close{1, 0};
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_close, sizeof abort_close);
     ::close(fd);
+    while (h.node->connection_count() > 0 && controld::EventLoop::now_ms() < deadline) h.loop.run_once(1);
+    if (h.node->connection_count() > 0) std::abort();  // the node kept a connection the peer ended
+    if (is_open(h.node->find_peer(kPeer)->state())) std::abort();
     h.loop.run_once(0);
     return 0;
 }
