@@ -62,6 +62,16 @@ public:
         pos_ += n;
         return s;
     }
+    // u32 sealed_length in kSealOverhead..kMaxSealedLength, then that many bytes: one sealed
+    // record of a column. `where` names it in errors ("stream #3").
+    std::span<const uint8_t> sealed_record(const std::string& where) {
+        uint32_t sealed_length = 0;
+        uint(where + " sealed length", sealed_length);
+        if (ok() && (sealed_length < kSealOverhead || sealed_length > kMaxSealedLength))
+            fail(where + ": sealed length " + std::to_string(sealed_length) + " is outside " +
+                 std::to_string(kSealOverhead) + ".." + std::to_string(kMaxSealedLength));
+        return take(sealed_length, where + " sealed record");
+    }
     std::span<const uint8_t> rest() {
         std::span<const uint8_t> s = bytes_.subspan(pos_);
         pos_ = bytes_.size();
@@ -164,6 +174,17 @@ void write_aad(std::string_view session_id, uint64_t dataplane_id, std::vector<u
     put_u64(aad, dataplane_id);
 }
 
+// u32 sealed_length, then the sealed record: what Reader::sealed_record reads back.
+bool seal_framed(RecordCipher& cipher, std::span<const uint8_t> plaintext, std::span<const uint8_t> aad,
+                 std::vector<uint8_t>& out) {
+    const size_t length_at = out.size();
+    put_u32(out, 0);
+    if (!cipher.seal(plaintext, aad, out)) return false;
+    const uint32_t sealed_length = static_cast<uint32_t>(out.size() - length_at - 4);
+    for (int k = 0; k < 4; ++k) out[length_at + k] = static_cast<uint8_t>(sealed_length >> (24 - 8 * k));
+    return true;
+}
+
 // Typical sizes, so that a put does not grow its buffers byte by byte.
 constexpr size_t kTypicalPlaintext = 256;
 constexpr size_t kTypicalSealedStream = 8 + 4 + kSealOverhead + kTypicalPlaintext;
@@ -222,12 +243,8 @@ bool encode_streams(const ControlSession& session, RecordCipher& cipher, std::ve
         plaintext.bytes.clear();
         encode_stream(stream, plaintext.bytes);
         put_u64(out, stream.spec.id);
-        const size_t length_at = out.size();
-        put_u32(out, 0);
         write_aad(session.session_id, stream.spec.id, aad);
-        if (!cipher.seal(plaintext.bytes, aad, out)) return false;
-        const uint32_t sealed_length = static_cast<uint32_t>(out.size() - length_at - 4);
-        for (int k = 0; k < 4; ++k) out[length_at + k] = static_cast<uint8_t>(sealed_length >> (24 - 8 * k));
+        if (!seal_framed(cipher, plaintext.bytes, aad, out)) return false;
     }
     return true;
 }
@@ -251,14 +268,9 @@ api::Decoded<std::vector<MediaStream>> decode_streams(std::string_view session_i
     std::vector<uint8_t> aad;
     for (uint16_t i = 0; i < count; ++i) {
         uint64_t dataplane_id = 0;
-        uint32_t sealed_length = 0;
         const std::string where = "stream #" + std::to_string(i);
         r.uint(where + " dataplane id", dataplane_id);
-        r.uint(where + " sealed length", sealed_length);
-        if (r.ok() && (sealed_length < kSealOverhead || sealed_length > kMaxSealedLength))
-            r.fail(where + ": sealed length " + std::to_string(sealed_length) + " is outside " +
-                   std::to_string(kSealOverhead) + ".." + std::to_string(kMaxSealedLength));
-        const std::span<const uint8_t> sealed = r.take(sealed_length, where + " sealed record");
+        const std::span<const uint8_t> sealed = r.sealed_record(where);
         if (!r.ok()) {
             for (MediaStream& s : streams) api::wipe_keys(s.spec);
             return bad(r.error());
@@ -365,12 +377,8 @@ bool encode_messages(const ControlSession& session, RecordCipher& cipher, std::v
         put_field(plaintext.bytes, m.gw_core_path, kMaxMsrpUriLen);
         put_field(plaintext.bytes, m.ue_allow, kMaxAddressTextLen);
         put_u32(out, m.component_number);
-        const size_t length_at = out.size();
-        put_u32(out, 0);
         write_message_aad(session.session_id, m.component_number, aad);
-        if (!cipher.seal(plaintext.bytes, aad, out)) return false;
-        const uint32_t sealed_length = static_cast<uint32_t>(out.size() - length_at - 4);
-        for (int k = 0; k < 4; ++k) out[length_at + k] = static_cast<uint8_t>(sealed_length >> (24 - 8 * k));
+        if (!seal_framed(cipher, plaintext.bytes, aad, out)) return false;
     }
     return true;
 }
@@ -395,14 +403,9 @@ api::Decoded<std::vector<MessageStream>> decode_messages(std::string_view sessio
     std::vector<uint8_t> aad;
     for (uint16_t i = 0; i < count; ++i) {
         uint32_t component = 0;
-        uint32_t sealed_length = 0;
         const std::string where = "message #" + std::to_string(i);
         r.uint(where + " component number", component);
-        r.uint(where + " sealed length", sealed_length);
-        if (r.ok() && (sealed_length < kSealOverhead || sealed_length > kMaxSealedLength))
-            r.fail(where + ": sealed length " + std::to_string(sealed_length) + " is outside " +
-                   std::to_string(kSealOverhead) + ".." + std::to_string(kMaxSealedLength));
-        const std::span<const uint8_t> sealed = r.take(sealed_length, where + " sealed record");
+        const std::span<const uint8_t> sealed = r.sealed_record(where);
         if (!r.ok()) {
             wipe_psks(messages);
             return bad(r.error());
