@@ -183,23 +183,28 @@ def aar_spec(ue_port, core_port, key_hex):
             f"from-ue={SUITE}:{key_hex},framed-ip=yes")
 
 
-@pytest.fixture(scope="module")
-def controld(gateway, processes):
-    # Sessions other tests left in the dataplane would be removed by reconciliation anyway;
-    # start from an empty table so that nothing of theirs is touched mid-test.
+def running_controld(cls, prefix, gateway, processes):
+    """A started msf-controld of class `cls` on the shared dataplane, for a module fixture to
+    yield from. Sessions other tests left in the dataplane would be removed by reconciliation
+    anyway; the table starts empty so that nothing of theirs is touched mid-test, and what is
+    left at the end is ours and goes."""
     for s in gateway.dpctl_json("sessions").get("sessions", []):
         gateway.dpctl("session", "remove", str(s["id"]), check=False)
-    workdir = tempfile.mkdtemp(prefix="msf-controld-")
-    c = Controld(workdir, gateway.socket, processes)
+    workdir = tempfile.mkdtemp(prefix=prefix)
+    c = cls(workdir, gateway.socket, processes)
     try:
         c.start()
         yield c
     finally:
         c.stop()
-        # What is left in the dataplane is ours: remove it for the tests that follow.
         for s in gateway.dpctl_json("sessions").get("sessions", []):
             gateway.dpctl("session", "remove", str(s["id"]), check=False)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def controld(gateway, processes):
+    yield from running_controld(Controld, "msf-controld-", gateway, processes)
 
 
 def test_freediameter_pcscf_installs_a_session_media_flows_and_str_removes_it(controld, peers, gateway, processes):

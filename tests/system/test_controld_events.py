@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from test_controld import Controld, FdClient, aar_spec, first
+from test_controld import Controld, FdClient, aar_spec, first, running_controld
 
 
 class IdleControld(Controld):
@@ -21,18 +21,7 @@ class IdleControld(Controld):
 
 @pytest.fixture(scope="module")
 def idle_controld(gateway, processes):
-    for s in gateway.dpctl_json("sessions").get("sessions", []):
-        gateway.dpctl("session", "remove", str(s["id"]), check=False)
-    workdir = tempfile.mkdtemp(prefix="msf-controld-events-")
-    c = IdleControld(workdir, gateway.socket, processes)
-    try:
-        c.start()
-        yield c
-    finally:
-        c.stop()
-        for s in gateway.dpctl_json("sessions").get("sessions", []):
-            gateway.dpctl("session", "remove", str(s["id"]), check=False)
-        shutil.rmtree(workdir, ignore_errors=True)
+    yield from running_controld(IdleControld, "msf-controld-events-", gateway, processes)
 
 
 def test_idle_media_makes_the_msf_send_a_rar_to_the_owning_pcscf(idle_controld):

@@ -4,12 +4,10 @@ installed, and the sessions already there are untouched. Own msf-controld instan
 is a daemon option), same msf-dataplane as the other system tests.
 """
 import secrets
-import shutil
-import tempfile
 
 import pytest
 
-from test_controld import PCSCF, Controld, FdClient, aar_spec, messages_of
+from test_controld import PCSCF, Controld, FdClient, aar_spec, messages_of, running_controld
 
 
 class LimitedControld(Controld):
@@ -20,18 +18,7 @@ class LimitedControld(Controld):
 
 @pytest.fixture(scope="module")
 def limited_controld(gateway, processes):
-    for s in gateway.dpctl_json("sessions").get("sessions", []):
-        gateway.dpctl("session", "remove", str(s["id"]), check=False)
-    workdir = tempfile.mkdtemp(prefix="msf-controld-policy-")
-    c = LimitedControld(workdir, gateway.socket, processes)
-    try:
-        c.start()
-        yield c
-    finally:
-        c.stop()
-        for s in gateway.dpctl_json("sessions").get("sessions", []):
-            gateway.dpctl("session", "remove", str(s["id"]), check=False)
-        shutil.rmtree(workdir, ignore_errors=True)
+    yield from running_controld(LimitedControld, "msf-controld-policy-", gateway, processes)
 
 
 def test_aar_past_the_peers_session_limit_gets_5006_and_installs_nothing(limited_controld, gateway):
