@@ -87,7 +87,9 @@ KeyFingerprint key_fingerprint(const api::KeySpec& k) {
                              static_cast<uint8_t>(k.lifetime >> 8), static_cast<uint8_t>(k.lifetime)};
     const uint8_t lens[3] = {static_cast<uint8_t>(k.mki.size()), static_cast<uint8_t>(k.master_key.size()),
                              static_cast<uint8_t>(k.master_salt.size())};
-    if (md && EVP_DigestInit_ex(md, EVP_sha256(), nullptr) == 1) {
+    // Fetched once: an implicit fetch per call takes the provider store's lock every install.
+    static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+    if (md && sha256 && EVP_DigestInit_ex2(md, sha256, nullptr) == 1) {
         EVP_DigestUpdate(md, head, sizeof(head));
         EVP_DigestUpdate(md, lens, sizeof(lens));
         EVP_DigestUpdate(md, k.mki.data(), k.mki.size());

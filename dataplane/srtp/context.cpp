@@ -61,9 +61,7 @@ std::unique_ptr<Context> Context::create(const Policy& policy, std::string* erro
         return nullptr;
     }
     SessionKeys rtp, rtcp;
-    const bool derived =
-        derive_session_keys(policy.suite, policy.master_key, policy.master_salt, false, rtp) &&
-        derive_session_keys(policy.suite, policy.master_key, policy.master_salt, true, rtcp);
+    const bool derived = derive_session_keys(policy.suite, policy.master_key, policy.master_salt, rtp, rtcp);
     std::unique_ptr<Context> ctx;
     if (!derived) {
         fail(error, "key derivation failed");

@@ -36,4 +36,8 @@ bool derive_key(std::span<const uint8_t> master_key, std::span<const uint8_t> ma
 bool derive_session_keys(Suite suite, std::span<const uint8_t> master_key,
                          std::span<const uint8_t> master_salt, bool rtcp, SessionKeys& out);
 
+// SRTP and SRTCP session keys at once, from one AES key schedule of the master key.
+bool derive_session_keys(Suite suite, std::span<const uint8_t> master_key,
+                         std::span<const uint8_t> master_salt, SessionKeys& rtp, SessionKeys& rtcp);
+
 }  // namespace msf::srtp

@@ -65,6 +65,24 @@ TEST(KdfRfc3711B3, SessionKeysForSrtcpUseLabelsThreeToFive) {
     EXPECT_EQ(to_hex({keys.salt, 14}), "9581c7ad87b3e530bf3e4454a8b3");
 }
 
+TEST(KdfRfc3711B3, SrtpAndSrtcpKeysFromOneKeyScheduleMatchTheRfcAndLabelsThreeToFive) {
+    // The install path derives both protocols' keys from one keyed PRF; every label must still
+    // start its own keystream (counter reset), so the values are those of the two tests above.
+    SessionKeys rtp, rtcp;
+    ASSERT_TRUE(derive_session_keys(Suite::aes_cm_128_hmac_sha1_80, kB3Key, kB3Salt, rtp, rtcp));
+    EXPECT_EQ(to_hex({rtp.enc_key, 16}), "c61e7a93744f39ee10734afe3ff7a087");
+    EXPECT_EQ(to_hex({rtp.salt, 14}), "30cbbc08863d8c85d49db34a9ae1");
+    EXPECT_EQ(to_hex({rtp.auth_key, 20}), "cebe321f6ff7716b6fd4ab49af256a156d38baa4");
+    EXPECT_EQ(to_hex({rtcp.enc_key, 16}), "4c1aa45a81f73d61c800bbb00fbb1eaa");
+    EXPECT_EQ(to_hex({rtcp.auth_key, 20}), "8d54534feb49ae8e7993a6bd0b844fc323a93dfd");
+    EXPECT_EQ(to_hex({rtcp.salt, 14}), "9581c7ad87b3e530bf3e4454a8b3");
+}
+
+TEST(KdfRfc3711B3, PairedDerivationRefusesAMasterKeyOfTheWrongLength) {
+    SessionKeys rtp, rtcp;
+    EXPECT_FALSE(derive_session_keys(Suite::aes_256_cm_hmac_sha1_80, kB3Key, kB3Salt, rtp, rtcp));
+}
+
 // ---- RFC 6188 §7.2 (AES_256_CM_PRF) --------------------------------------------------------
 
 const Bytes k6188Key = hex("f0f04914b513f2763a1b1fa130f10e2998f6f6e43e4309d1e622a0e332b9f1b6");
