@@ -119,6 +119,14 @@ RecordCipher::~RecordCipher() {
     EVP_CIPHER_CTX_free(decrypt_);
 }
 
+const uint8_t* RecordCipher::next_nonce() {
+    if (nonces_used_ == kNoncePool) {
+        if (RAND_bytes(nonces_.data(), static_cast<int>(nonces_.size())) != 1) return nullptr;
+        nonces_used_ = 0;
+    }
+    return nonces_.data() + kNonceLen * nonces_used_++;
+}
+
 bool RecordCipher::seal(std::span<const uint8_t> plaintext, std::span<const uint8_t> aad, std::vector<uint8_t>& out) {
     if (plaintext.size() > INT_MAX || aad.size() > INT_MAX) return false;
     const size_t start = out.size();
@@ -126,8 +134,10 @@ bool RecordCipher::seal(std::span<const uint8_t> plaintext, std::span<const uint
     uint8_t* nonce = out.data() + start;
     uint8_t* body = nonce + kNonceLen;
     uint8_t* tag = body + plaintext.size();
+    const uint8_t* fresh = next_nonce();
+    if (fresh != nullptr) std::memcpy(nonce, fresh, kNonceLen);
     int len = 0;
-    const bool ok = RAND_bytes(nonce, kNonceLen) == 1 &&
+    const bool ok = fresh != nullptr &&
                     EVP_EncryptInit_ex(encrypt_, nullptr, nullptr, nullptr, nonce) == 1 &&
                     EVP_EncryptUpdate(encrypt_, nullptr, &len, aad.data(), static_cast<int>(aad.size())) == 1 &&
                     EVP_EncryptUpdate(encrypt_, body, &len, plaintext.data(),

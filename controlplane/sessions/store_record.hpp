@@ -81,8 +81,15 @@ public:
 
 private:
     RecordCipher() = default;
+    // The next random nonce. Nonces are drawn from the DRBG kNoncePool at a time: one
+    // RAND_bytes call per record cost more than the sealing itself on the install path.
+    const uint8_t* next_nonce();
+
+    static constexpr size_t kNoncePool = 64;
     EVP_CIPHER_CTX* encrypt_ = nullptr;
     EVP_CIPHER_CTX* decrypt_ = nullptr;
+    std::array<uint8_t, kNoncePool * kNonceLen> nonces_{};
+    size_t nonces_used_ = kNoncePool;  // empty until the first seal
 };
 
 // The AAD of a stream record: label || u32 length || Session-Id || u64 dataplane id.
