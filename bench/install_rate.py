@@ -10,8 +10,14 @@ clients, from msf-pcscf's own windows), AAR->AAA median latency, and msf-control
 install+removal pair (so the figure can be read apart from the load client's share of the
 machine).
 
+On a machine with cores to spare, --controld-cpu pins msf-controld to one CPU (the target is
+installs per second on ONE core), --dataplane-cpus gives msf-dataplane its own (its worker then
+polls at normal priority) and --client-cpus spreads the load clients over the rest, so the
+figure is msf-controld's and not the load client's.
+
 usage: bench/install_rate.py [--build DIR] [--connections 1,4] [--calls N] [--concurrency M]
                              [--repeat R] [--keep] [--smoke]
+                             [--controld-cpu N] [--dataplane-cpus A,B] [--client-cpus LIST]
 """
 import argparse
 import json
@@ -49,7 +55,28 @@ def wait_socket(path, proc, what, timeout=20):
     raise RuntimeError(f"{what} did not create {path}")
 
 
-def one_run(build, connections, calls, concurrency, keep):
+def cpu_list(text):
+    """CPU numbers from '4-7,9' (taskset's list syntax)."""
+    cpus = []
+    for part in filter(None, text.split(",")):
+        first, _, last = part.partition("-")
+        cpus.extend(range(int(first), int(last or first) + 1))
+    return cpus
+
+
+def pinned(cpus):
+    """preexec_fn that runs the child on the given CPUs (None: wherever the scheduler likes)."""
+    if not cpus:
+        return None
+    return lambda: os.sched_setaffinity(0, set(cpus))
+
+
+SESSIONS_PER_ADDRESS = 24000  # ports 16384-65535, two per stream (RTP, RTCP), with room to spare
+
+
+def one_run(build, connections, calls, concurrency, keep, pins):
+    # Enough media addresses on each side for every session at once (--keep installs them all).
+    addresses = range(10, 10 + max(1, -(-connections * calls // SESSIONS_PER_ADDRESS)))
     work = tempfile.mkdtemp(prefix="msf-install-rate-")
     procs = []
     try:
@@ -58,26 +85,32 @@ def one_run(build, connections, calls, concurrency, keep):
         dp = subprocess.Popen(
             [f"{build}/dataplane/gateway/msf-dataplane", "--access.port=net_ring0", "--core.port=net_ring1",
              "--access.mac=02:00:00:00:0a:01", "--core.mac=02:00:00:00:0c:01",
-             "--access.ipv4=192.0.2.10", "--core.ipv4=198.51.100.10", "--hugepages=false",
+             *[f"--access.ipv4=192.0.2.{a}" for a in addresses],
+             *[f"--core.ipv4=198.51.100.{a}" for a in addresses], "--hugepages=false",
              "--memory-mb=1024", "--mbufs=8191", "--telemetry=false", "--workers=1",
              "--max-sessions=1000000", "--port-min=16384", "--port-max=65535",
-             f"--file-prefix={prefix}", f"--control-socket={dp_sock}", "--log-level=error"],
+             f"--file-prefix={prefix}", f"--control-socket={dp_sock}", "--log-level=error",
+             *([f"--lcores={','.join(map(str, pins['dataplane']))}"] if pins["dataplane"] else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(dp)
         wait_socket(dp_sock, dp, "msf-dataplane")
-        for task in os.listdir(f"/proc/{dp.pid}/task"):
-            with open(f"/proc/{dp.pid}/task/{task}/comm") as f:
-                if "rte-worker" in f.read():
-                    os.setpriority(os.PRIO_PROCESS, int(task), 19)
+        if not pins["dataplane"]:  # sharing the CPUs: the busy-polling worker must yield
+            for task in os.listdir(f"/proc/{dp.pid}/task"):
+                with open(f"/proc/{dp.pid}/task/{task}/comm") as f:
+                    if "rte-worker" in f.read():
+                        os.setpriority(os.PRIO_PROCESS, int(task), 19)
         port = free_port()
         cli = os.path.join(work, "cli.sock")
         peers = [f"--diameter.peer=pcscf{c}.localdomain,address=127.0.0.1" for c in range(connections)]
         cd = subprocess.Popen(
             [f"{build}/controlplane/msf-controld", f"--dataplane-socket={dp_sock}",
              f"--store={work}/c.db", f"--store-key={work}/c.key", f"--cli-socket={cli}",
-             f"--diameter.listen=127.0.0.1:{port}", *peers, "--media.access-ipv4=192.0.2.10",
-             "--media.core-ipv4=198.51.100.10", "--policy.max-sessions=1000000", "--log-level=warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             f"--diameter.listen=127.0.0.1:{port}", *peers,
+             *[f"--media.access-ipv4=192.0.2.{a}" for a in addresses],
+             *[f"--media.core-ipv4=198.51.100.{a}" for a in addresses],
+             "--policy.max-sessions=1000000", "--log-level=warning"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=pinned([pins["controld"]] if pins["controld"] is not None else None))
         procs.append(cd)
         wait_socket(cli, cd, "msf-controld")
         time.sleep(0.5)  # the first dataplane connect and reconcile
@@ -87,10 +120,13 @@ def one_run(build, connections, calls, concurrency, keep):
             cmd = [f"{build}/controlplane/pcscf/msf-pcscf", "--msf", f"127.0.0.1:{port}",
                    "--identity", f"pcscf{c}.localdomain", "--ues", "100", "--calls", str(calls),
                    "--concurrency", str(concurrency), "--json",
-                   "--ue-base", f"192.0.2.{20 + c}:10000", "--core-base", f"198.51.100.{20 + c}:10000"]
+                   "--ue-base", f"192.0.2.{100 + c}:10000", "--core-base", f"198.51.100.{100 + c}:10000"]
             if keep:
                 cmd.append("--keep")
-            clients.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+            client_cpus = pins["clients"]
+            clients.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                            preexec_fn=pinned([client_cpus[c % len(client_cpus)]]
+                                                              if client_cpus else None)))
         reports = []
         for p in clients:
             out, err = p.communicate(timeout=600)
@@ -100,6 +136,9 @@ def one_run(build, connections, calls, concurrency, keep):
                 raise RuntimeError(f"msf-pcscf exited {p.returncode}: {err.strip()[-500:]}")
         cpu = cpu_seconds(cd.pid) - cpu_before
         ok = all(r["ok"] for r in reports)
+        for r in reports:
+            if not r["ok"]:  # what went wrong, in msf-pcscf's words (counts by result)
+                print(f"msf-pcscf: {json.dumps(r.get('counts'))} {r.get('error', '')}", file=sys.stderr)
         installs = sum(r["counts"]["aaa_ok"] for r in reports)
         return {
             "ok": ok,
@@ -130,7 +169,12 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="installs only, no BYE/STR")
     ap.add_argument("--smoke", action="store_true", help="tiny run, for CI: checks the runner works")
+    ap.add_argument("--controld-cpu", type=int, help="pin msf-controld to this CPU")
+    ap.add_argument("--dataplane-cpus", default="", help="msf-dataplane --lcores (main, worker)")
+    ap.add_argument("--client-cpus", default="", help="CPUs for the msf-pcscf clients, one each in turn")
     args = ap.parse_args()
+    pins = {"controld": args.controld_cpu, "dataplane": cpu_list(args.dataplane_cpus),
+            "clients": cpu_list(args.client_cpus)}
     if args.smoke:
         args.calls, args.repeat, args.connections = 200, 1, "1,2"
     print(f"{'connections':>11} {'installs/s':>11} {'removals/s':>11} {'AAR->AAA median':>16} "
@@ -138,7 +182,7 @@ def main():
           f"{args.concurrency} in flight{', installs only' if args.keep else ''})")
     failed = False
     for conns in (int(c) for c in args.connections.split(",")):
-        runs = [one_run(args.build, conns, args.calls, args.concurrency, args.keep) for _ in range(args.repeat)]
+        runs = [one_run(args.build, conns, args.calls, args.concurrency, args.keep, pins) for _ in range(args.repeat)]
         failed |= not all(r["ok"] for r in runs)
         med = {k: statistics.median(r[k] for r in runs) for k in
                ("installs_per_s", "removals_per_s", "aar_aaa_median_us", "controld_cpu_us_per_call")}
