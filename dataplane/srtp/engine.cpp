@@ -106,6 +106,7 @@ struct Engine::Scratch {
     uint8_t hash_pkt[kMaxBurst];        // hash job -> packet
     uint8_t cipher_pkt[2][kMaxBurst];   // cipher job -> packet
     uint8_t gcm_pkt[kMaxBurst];         // AEAD packets, in burst order
+    uint8_t mki_pkt[kMaxBurst];         // AES-CM packets with an MKI (protect), in burst order
 
     alignas(16) uint8_t iv[kMaxBurst][16];
     alignas(16) uint8_t computed_tag[kMaxBurst][16];
@@ -268,7 +269,7 @@ inline void fill_hash_job(IMB_JOB& job, const uint8_t* ipad, const uint8_t* opad
 
 void Engine::protect_rtp_burst(Packet* p, Status* st, uint32_t n) {
     Scratch& sc = *scratch_;
-    uint32_t ncipher[2] = {0, 0}, nhash = 0, ngcm = 0;
+    uint32_t ncipher[2] = {0, 0}, nhash = 0, ngcm = 0, nmki = 0;
 
     // Phase 1: validate, claim the index (protect cannot fail after this point, so the send
     // state is committed here, in burst order), and prepare the crypto jobs.
@@ -317,6 +318,13 @@ void Engine::protect_rtp_burst(Packet* p, Status* st, uint32_t n) {
             fill_hash_job(sc.hash_jobs[nhash], keys.cm.hmac_ipad, keys.cm.hmac_opad, d, pk.len + 4,
                           d + pk.len + c->mki_len_);
             sc.hash_pkt[nhash++] = static_cast<uint8_t>(i);
+            // The final length is known now; only a packet with an MKI needs a pass after the
+            // hash (its MKI goes where the ROC is until then). A packet whose crypto fails gets
+            // a failure status, and its length does not matter (Packet: it is dropped).
+            if (c->mki_len_ == 0)
+                pk.len += info.rtp_tag_len;
+            else
+                sc.mki_pkt[nmki++] = static_cast<uint8_t>(i);
         } else {
             gcm_iv(sc.iv[i], s.salt, ssrc, static_cast<uint32_t>(index >> 16),
                    static_cast<uint16_t>(index));
@@ -345,9 +353,9 @@ void Engine::protect_rtp_burst(Packet* p, Status* st, uint32_t n) {
         pk.len += kGcmTag + c->mki_len_;
     }
 
-    // Phase 3 (AES-CM): MKI then tag (RFC 3711 §3.1); the tag is already in place.
-    for (uint32_t j = 0; j < nhash; ++j) {
-        const uint32_t i = sc.hash_pkt[j];
+    // Phase 3 (AES-CM with an MKI): MKI then tag (RFC 3711 §3.1); the tag is already in place.
+    for (uint32_t j = 0; j < nmki; ++j) {
+        const uint32_t i = sc.mki_pkt[j];
         if (MSF_UNLIKELY(st[i] != Status::ok)) continue;
         Packet& pk = p[i];
         const Context* c = pk.ctx;
