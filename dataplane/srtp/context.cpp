@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include <bit>
+#include <cstddef>
 #include <cstring>
 
 namespace msf::srtp {
@@ -101,6 +102,10 @@ bool Context::init(const Policy& policy, const SessionKeys& rtp, const SessionKe
     if (!mgr) return fail(error, "ipsec-mb manager allocation failed");
 
     suite_ = policy.suite;
+    key_lines_ = static_cast<uint8_t>(
+        info().cipher == Cipher::aes_cm
+            ? (offsetof(CmKeys, aes_enc) + 16u * (info().key_len == 16 ? 11u : 15u) + 63u) / 64u
+            : (sizeof(gcm_key_data) + 63u) / 64u);
     mki_len_ = static_cast<uint8_t>(policy.mki.size());
     if (!policy.mki.empty()) std::memcpy(mki_, policy.mki.data(), policy.mki.size());
     rtp_.window = ReplayWindow(w);

@@ -64,7 +64,7 @@ public:
         __builtin_prefetch(this);
         __builtin_prefetch(&s.window);
         const auto* key_lines = reinterpret_cast<const uint8_t*>(&k);
-        for (int line = 0; line < 4; ++line) __builtin_prefetch(key_lines + 64 * line);
+        for (uint32_t line = 0; line < key_lines_; ++line) __builtin_prefetch(key_lines + 64 * line);
     }
 
     // Stream state (for counters and tests).
@@ -116,6 +116,10 @@ private:
     // Laid out in the order a packet touches it: suite and MKI, then the SRTP stream and keys,
     // then SRTCP's.
     Suite suite_ = Suite::aes_cm_128_hmac_sha1_80;
+    // Cache lines of Keys a packet reads, for prefetch(): AES-CM reads the HMAC states and the
+    // AES schedule; GCM the schedule and hash-key powers that, on the VAES path, sit at the END
+    // of gcm_key_data (H^1 last), so GCM prefetches all of it.
+    uint8_t key_lines_ = 4;
     uint8_t mki_len_ = 0;
     uint8_t mki_[kMaxMkiLen] = {};
     uint32_t rtcp_send_index_ = 0;  // last SRTCP index sent; the first packet gets 1
