@@ -5,7 +5,10 @@ TSC ticks per packet, latency, and rtpengine as the baseline from the same run (
 Per (sessions, suite): msf-dataplane with net_memif server ports (or, --link veth, net_af_packet
 on veth pairs between namespaces), msf-controld against it, msf-pcscf --keep --hairpin-pairs
 installing the sessions over Diameter (several msf-pcscf processes for large counts), then
-msf-gen on the other ends, one process per trial. Per packet size: the highest
+one `msf-gen --serve` on the other ends that runs every trial of that testbed (one JSON request
+line in, one report line out), so the dataplane's memif peer never disconnects while its workers
+poll (DPDK 22.11's memif_disconnect() unmaps the rings under a running rx burst; bench/README.md).
+A testbed is torn down msf-dataplane first, msf-gen after it. Per packet size: the highest
 rate with zero loss by binary search (RFC 2544 §26.1 style: a trial offers rate R for D seconds;
 no loss -> higher, loss -> lower, until the step is below --resolution or --max-trials ran),
 then latency trials at 50% and 90% of that rate and one overload trial at 150% that checks every
@@ -22,7 +25,8 @@ over the ng protocol with SDES, hairpin pairs made by offering call B the SRTP k
 generated toward call A's UE. Its CPU time per packet comes from /proc/<pid>/stat.
 
 usage: bench/throughput.py [--build DIR] [--out DIR] [--sessions 2,10000,...] [--suites A,B]
-         [--sizes 64,172,...] [--workers N] [--link memif|veth] [--trial-s S] [--warmup-s S]
+         [--sizes 64,172,...] [--workers N] [--link memif|veth] [--dp-lcores L] [--dp-eal 'ARGS']
+         [--gen-lcores L] [--gen-eal 'ARGS'] [--gen-queues N] [--trial-s S] [--warmup-s S]
          [--max-trials N] [--resolution F] [--hugepages auto|true|false]
          [--baseline auto|rtpengine|only|none] [--baseline-sessions N,...] [--smoke] [--keep-work]
 Needs root (hugepages, network namespaces for the baseline). Exit status 0 when every point got
@@ -34,6 +38,7 @@ import json
 import math
 import os
 import platform
+import select
 import shutil
 import signal
 import socket
@@ -333,7 +338,10 @@ class Resources:
 
     def popen(self, what, cmd, log_path=None, **kw):
         log = open(log_path, "a") if log_path else subprocess.DEVNULL  # a restart appends
-        proc = subprocess.Popen(cmd, stdout=kw.pop("stdout", log), stderr=kw.pop("stderr", subprocess.STDOUT if log_path else log), **kw)
+        out = kw.pop("stdout", log)
+        # stderr to the log; when stdout is the log, stderr joins it there.
+        err = kw.pop("stderr", subprocess.STDOUT if log_path and out is log else log)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, **kw)
         proc.what, proc.log_path = what, log_path
         self.add(what, lambda: (stop(proc), log_path and log.close()))
         return proc
@@ -455,6 +463,92 @@ def gen_command(args, calls, access_port, core_port, rate, size, duration_s, war
     return cmd
 
 
+def serve_command(args, calls, access_port, core_port, size, prefix, eal, queues=1):
+    """msf-gen --serve: set up once, then one trial per request line (trial_request_line)."""
+    cmd = [os.path.join(args.build, "bench/gen/msf-gen"), "--calls", calls,
+           "--access-port", access_port, "--core-port", core_port, "--file-prefix", prefix,
+           "--lcores", args.gen_lcores, "--mode", "hairpin", "--size", str(size),
+           "--queues", str(queues), "--serve"]
+    if eal:
+        cmd += ["--eal", eal]
+    return cmd
+
+
+def trial_request_line(rate, duration_s, warmup_s, size):
+    """One msf-gen --serve request (bench/gen/README.md), newline-terminated bytes."""
+    return (json.dumps({"rate": int(rate), "duration": duration_s, "warmup": warmup_s, "size": size})
+            + "\n").encode()
+
+
+def take_report(buffer):
+    """(report, rest): the first complete line of `buffer` (bytes) that is a JSON object, and
+    what follows it. Lines before it that are not (DPDK's EAL logs to stdout too) are dropped.
+    report is None while no such line is complete; rest then keeps only the incomplete tail."""
+    while b"\n" in buffer:
+        line, buffer = buffer.split(b"\n", 1)
+        try:
+            report = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(report, dict):
+            return report, buffer
+    return None, buffer
+
+
+class GenServer:
+    """One `msf-gen --serve` for all the trials of a testbed. A trial writes one request line
+    and waits for the report line; msf-gen's death, a hang or an {"error": ...} answer is a
+    SetupError (a dead or killed server is then in the testbed's processes, so the runner
+    restarts the testbed for the next point)."""
+
+    def __init__(self, res, cmd, netns, log_path):
+        full = (["ip", "netns", "exec", netns] if netns else []) + cmd
+        self.proc = res.popen("msf-gen", full, log_path=log_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        # Undone before the stop above: EOF on its stdin ends msf-gen cleanly (ports closed).
+        res.add("msf-gen stdin", self.close)
+        self.buffer = b""
+
+    def close(self):
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+    def own_lines(self):
+        """msf-gen's own lines in its log (it says what failed; EAL's chatter around them does not)."""
+        return " ".join(line for line in log_tail(self.proc.log_path, 40).splitlines()
+                        if line.startswith("msf-gen"))[-400:] or log_tail(self.proc.log_path, 3)[-400:]
+
+    def trial(self, rate, duration_s, warmup_s, size, timeout_s):
+        try:
+            self.proc.stdin.write(trial_request_line(rate, duration_s, warmup_s, size))
+            self.proc.stdin.flush()
+        except OSError:
+            pass  # it died: said below
+        deadline = time.monotonic() + timeout_s
+        fd = self.proc.stdout.fileno()
+        while True:
+            report, self.buffer = take_report(self.buffer)
+            if report is not None:
+                if "error" in report:
+                    raise SetupError(f"msf-gen refused the trial: {report['error']}")
+                return report
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.proc.kill()  # a hung server is not reused: the testbed restarts
+                self.proc.wait()
+                raise SetupError(f"msf-gen --serve did not answer within {timeout_s:.0f} s")
+            ready, _, _ = select.select([fd], [], [], min(left, 1.0))
+            if not ready:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                self.proc.wait()
+                raise SetupError(f"msf-gen --serve exited {self.proc.returncode}: {self.own_lines()}")
+            self.buffer += chunk
+
+
 def run_gen(cmd, netns=None, timeout_s=120):
     """The JSON report of one msf-gen run; SetupError when it exited non-zero or printed none."""
     full = (["ip", "netns", "exec", netns] if netns else []) + cmd
@@ -480,9 +574,10 @@ class Testbed:
     """The system under test with its sessions installed, and msf-gen runs against it.
 
     Sequence numbers: the gateway keeps each session's SRTP index (ROC and replay window,
-    RFC 3711 §3.3.1, §3.3.2) from one msf-gen run to the next. A run that started every session
-    at sequence 0 again would be a replay of the last one, dropped, and read as loss. msf-gen
-    resumes each session where the previous run over the same calls left it, from the state it
+    RFC 3711 §3.3.1, §3.3.2) from one trial to the next. A trial that started every session at
+    sequence 0 again would be a replay of the last one, dropped, and read as loss. A serving
+    testbed (msf) keeps one msf-gen --serve, which continues every sequence in memory; one that
+    runs an msf-gen process per trial (rtpengine) relies on msf-gen resuming from the state it
     keeps in CALLS.seq; when a run left no such file (it could not write it), every later trial
     gets freshly installed sessions instead (start() again: correct, slower)."""
 
@@ -496,6 +591,7 @@ class Testbed:
 
     cpu_pid = None  # the process whose CPU time a trial reports; None: poll-mode, not measurable
     fresh_per_trial = False  # True: a trial may leave the system changed (rtpengine), start again
+    serves = False  # True: one msf-gen --serve carries every session's sequence in memory
 
     def start(self):
         raise NotImplementedError
@@ -527,7 +623,7 @@ class Testbed:
         if cpu0 is not None:
             report["cpu_s"] = cpu_seconds(pid) - cpu0
         self.trials_run += 1
-        if not os.path.exists(self.calls + ".seq"):
+        if not self.serves and not os.path.exists(self.calls + ".seq"):
             if self.carry_sequence:
                 print("  msf-gen kept no sequence state: fresh sessions for every trial (slower)", file=sys.stderr)
             self.carry_sequence = False
@@ -639,7 +735,13 @@ class MsfTestbed(Testbed):
     """msf-dataplane, msf-controld and the installed sessions. The dataplane faces msf-gen over
     net_memif (--link memif: shared memory, the faster, what the figures use) or over two veth
     pairs between namespaces with net_af_packet on both ends (--link veth: through the kernel,
-    slower, but a generator that exits cannot take the dataplane down with it, see README)."""
+    slower, but a generator that exits cannot take the dataplane down with it, see README).
+
+    One msf-gen --serve, started once the sessions are installed, runs every trial; release
+    stops msf-dataplane before it, so the dataplane never sees its memif peer go away while
+    its workers poll (the disconnect race in bench/README.md)."""
+
+    serves = True
 
     def __init__(self, args, parent, work, sessions, suite, hugepages):
         super().__init__(args, parent, work)
@@ -680,7 +782,8 @@ class MsfTestbed(Testbed):
             f"--hugepages={'true' if self.hugepages else 'false'}", f"--memory-mb={self.memory_mb()}",
             f"--workers={self.args.workers}", f"--lcores={self.args.dp_lcores}", "--telemetry=false",
             f"--max-sessions={max(self.sessions, 16)}", f"--port-min={MEDIA_PORT_MIN}", f"--port-max={MEDIA_PORT_MAX}",
-            f"--file-prefix={self.tag}-dp", f"--control-socket={dp_sock}", "--log-level=error"],
+            f"--file-prefix={self.tag}-dp", f"--control-socket={dp_sock}", "--log-level=error",
+            *([f"--eal={self.args.dp_eal}"] if self.args.dp_eal else [])],
             log_path=os.path.join(self.work, "msf-dataplane.log"))
         self.procs.append(dp)
         wait_for(lambda: os.path.exists(dp_sock), dp, "msf-dataplane", timeout_s=60)
@@ -704,6 +807,18 @@ class MsfTestbed(Testbed):
         wait_for(lambda: os.path.exists(cli), cd, "msf-controld")
         time.sleep(0.5)  # the first dataplane connect and reconcile
         self.calls = self.install(port, n_pcscf)
+        self.start_gen()
+        # Added last, undone first: msf-dataplane stops while msf-gen is still connected.
+        self.res.add("msf-dataplane before msf-gen", lambda: stop(dp))
+
+    def start_gen(self):
+        args = self.args
+        prefix = f"{self.tag}-gen"
+        self.res.add("msf-gen dpdk runtime dir", lambda: shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True))
+        eal = args.gen_eal or ("--in-memory" if self.hugepages else "--no-huge --no-shconf") + " -m 512"
+        cmd = serve_command(args, self.calls, *self.gen_ports, args.sizes[0], prefix, eal, args.gen_queues)
+        self.server = GenServer(self.res, cmd, self.gen_ns, os.path.join(self.work, "msf-gen.log"))
+        self.procs.append(self.server.proc)
 
     def install(self, port, n_pcscf):
         """Installs the sessions with n_pcscf msf-pcscf processes at once (each an even share, so
@@ -756,23 +871,11 @@ class MsfTestbed(Testbed):
         return merged
 
     def gen(self, rate, duration_s, size):
-        args = self.args
-        prefix = f"{self.tag}-gen"
-        eal = args.gen_eal or ("--in-memory" if self.hugepages else "--no-huge --no-shconf") + " -m 512"
-        cmd = gen_command(args, self.calls, *self.gen_ports, rate, size, duration_s, args.warmup_s, prefix, eal)
-        for attempt in range(2):
-            try:
-                return run_gen(cmd, netns=self.gen_ns, timeout_s=duration_s + args.warmup_s + 60)
-            except SetupError as e:
-                # A memif client that connects while the server still tears down the previous
-                # run's connection is refused (rte_eth_dev_start: EPERM); a second later it is
-                # not. Any other failure, or a second refusal, stands.
-                if attempt or "rte_eth_dev_start" not in str(e):
-                    raise
-                self.alive()
-                time.sleep(1.0)
-            finally:
-                shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+        # The server sets up (EAL, ports, ARP, latching every UE) before it reads the first
+        # request: allow for that besides the trial and its drain.
+        setup_s = 0 if self.trials_run else 30 + 100e-6 * self.sessions
+        return self.server.trial(rate, duration_s, self.args.warmup_s, size,
+                                 timeout_s=duration_s + self.args.warmup_s + 60 + setup_s)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -956,8 +1059,12 @@ def parse_args(argv):
                     help="how msf-gen reaches msf-dataplane: memif (default; shared memory) or veth "
                          "(net_af_packet over veth pairs; the smoke's default, see README)")
     ap.add_argument("--dp-lcores", help="msf-dataplane --lcores (default 0..workers)")
+    ap.add_argument("--dp-eal", help="msf-dataplane --eal: extra EAL arguments")
     ap.add_argument("--gen-lcores", help="msf-gen --lcores (default the next CPU, else 0)")
     ap.add_argument("--gen-eal", help="msf-gen --eal (default --in-memory or --no-huge, -m 512)")
+    ap.add_argument("--gen-queues", type=int,
+                    help="msf-gen --queues: queues per memif/veth port (default --workers, so every "
+                         "dataplane worker's rx queue gets traffic)")
     ap.add_argument("--trial-s", type=float, default=10.0, help="counted seconds per trial")
     ap.add_argument("--warmup-s", type=float, default=1.0, help="seconds sent before counting")
     ap.add_argument("--max-trials", type=int, default=12, help="search trials per point at most")
@@ -975,8 +1082,8 @@ def parse_args(argv):
     if args.smoke:
         args.sessions, args.suites, args.sizes = [2, 20], [SUITES[0]], [172]
         args.trial_s, args.warmup_s, args.max_trials = 0.5, 0.2, 3
-        # memif: msf-dataplane sometimes crashes when a generator disconnects (README); the
-        # smoke must not fail on that known DPDK problem, so it goes through the kernel.
+        # Through the kernel (net_af_packet on veth pairs) unless --link memif: needs no shared
+        # memory between the processes and checks the namespace set-up too.
         args.link = args.link or "veth"
         if args.baseline == "auto":
             args.baseline = "none"
@@ -984,6 +1091,9 @@ def parse_args(argv):
         ap.error("--sessions: hairpin needs an even count of at least 2 (pairs)")
     if args.workers < 1:
         ap.error("--workers must be at least 1")
+    args.gen_queues = args.gen_queues or args.workers
+    if not 1 <= args.gen_queues <= 16:
+        ap.error("--gen-queues: 1..16")
     if not 0 < args.resolution < 1:
         ap.error("--resolution is a fraction, e.g. 0.02")
     args.link = args.link or "memif"

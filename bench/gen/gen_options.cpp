@@ -56,6 +56,8 @@ constexpr Option kOptions[] = {
     {"ipv6", "", true, false, "the sessions are IPv6 (checked against the calls file)"},
     {"json", "", true, false, "one JSON object on stdout at the end"},
     {"verify-every", "N", true, false, "protect: unprotect every Nth packet with libsrtp2 (default 1000)"},
+    {"queues", "N", true, false, "rx and tx queues per port, 1..16 (default 1); session s sends on queue s % N"},
+    {"serve", "", true, false, "run one trial per JSON line on stdin, answer each with a JSON line (README)"},
     {"out", "FILE", false, true, "export-pcap: the pcap file to write"},
     {"packets-per-session", "N", false, true, "export-pcap: packets per session (default 1000)"},
     {"direction", "SIDE", false, true, "export-pcap: access (SRTP toward the gateway, default) or core (RTP)"},
@@ -89,7 +91,7 @@ std::optional<std::string> apply_run(GenOptions& o, std::string_view name, std::
         else return bad(name, "not hairpin, protect or unprotect");
     } else if (name == "rate") {
         const auto d = to_double(v);
-        if (!d || *d < 0 || *d > 1e9) return bad(name, "not a rate 0..1e9 packets/s");
+        if (!d || *d < 0 || *d > kMaxRatePps) return bad(name, "not a rate 0..1e9 packets/s");
         o.rate = *d;
     } else if (name == "size") {
         const auto n = to_unsigned(v);
@@ -97,11 +99,17 @@ std::optional<std::string> apply_run(GenOptions& o, std::string_view name, std::
         o.size = static_cast<uint32_t>(*n);
     } else if (name == "duration" || name == "warmup") {
         const auto d = to_double(v);
-        if (!d || *d < 0 || *d > 86400 || (name == "duration" && *d == 0)) return bad(name, "not a number of seconds");
+        if (!d || *d < 0 || *d > kMaxTrialSeconds || (name == "duration" && *d == 0))
+            return bad(name, "not a number of seconds");
         (name == "duration" ? o.duration_s : o.warmup_s) = *d;
     } else if (name == "ipv6") o.ipv6 = true;
     else if (name == "json") o.json = true;
-    else if (name == "verify-every") {
+    else if (name == "serve") o.serve = true;
+    else if (name == "queues") {
+        const auto n = to_unsigned(v);
+        if (!n || *n == 0 || *n > kMaxQueues) return bad(name, "not 1..16 queues");
+        o.queues = static_cast<uint16_t>(*n);
+    } else if (name == "verify-every") {
         const auto n = to_unsigned(v);
         if (!n || *n == 0 || *n > UINT32_MAX) return bad(name, "not a whole number >= 1");
         o.verify_every = static_cast<uint32_t>(*n);

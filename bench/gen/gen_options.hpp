@@ -2,7 +2,7 @@
 //
 //   msf-gen --calls FILE --access-port DEV --core-port DEV [--eal '...'] [--lcores L] [--file-prefix P]
 //           [--mode hairpin|protect|unprotect] [--rate PPS] [--size BYTES] [--duration S]
-//           [--warmup S] [--ipv6] [--json] [--verify-every N]
+//           [--warmup S] [--ipv6] [--json] [--verify-every N] [--queues N] [--serve]
 //   msf-gen export-pcap --calls FILE --out FILE [--packets-per-session N] [--size BYTES]
 //           [--direction access|core]
 //
@@ -23,6 +23,13 @@ enum class PcapDirection : uint8_t { access, core };
 
 std::string_view gen_mode_name(GenMode mode);
 
+// The limits of a trial's settings, on the command line and in a --serve request alike.
+inline constexpr double kMaxRatePps = 1e9;
+inline constexpr double kMaxTrialSeconds = 86400;
+// memif negotiates up to 255 rings per direction; one lcore polling more than this many queues
+// would spend its time on empty polls.
+inline constexpr uint16_t kMaxQueues = 16;
+
 struct GenOptions {
     std::string calls;
     std::string access_port;  // DPDK devargs facing the gateway's access side (we are the UEs)
@@ -38,6 +45,12 @@ struct GenOptions {
     bool ipv6 = false;        // the calls must be IPv6 (a check: the family comes from the calls)
     bool json = false;
     uint32_t verify_every = 1000;  // protect: unprotect and byte-check every Nth packet with libsrtp2
+    // rx and tx queues on each port, all polled by the one lcore; stream s always sends on
+    // queue s % queues (memif has no RSS: queue i is the dataplane's rx queue i, one worker's).
+    uint16_t queues = 1;
+    // Set up once, then run one trial per JSON request line on stdin (trial_request.hpp) and
+    // answer each with the --json report line, until EOF or SIGTERM.
+    bool serve = false;
 };
 
 struct ExportOptions {

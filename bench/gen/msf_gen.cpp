@@ -8,6 +8,15 @@
 // (protect) what the gateway sends toward the UEs, and check every RTP packet that leaves the
 // gateway's core side byte for byte. After the counted window, sending stops and the receive
 // side drains until the gateway has been quiet for a while.
+//
+// --serve: the set-up above happens once, then each JSON request line on stdin runs one trial
+// (trial_request.hpp) and gets its report line. A benchmark runs all its trials over one
+// process, so the gateway's memif peer never disconnects while the gateway polls (DPDK 22.11's
+// memif_disconnect() unmaps the rings under a running rx burst: bench/README.md).
+//
+// --queues N: every port has N rx and N tx queues, all polled by this one lcore. Stream s always
+// sends on queue s % N and a reflection leaves on the queue it arrived on, so each direction of
+// each stream stays on one gateway worker (memif has no RSS: our queue i is its rx queue i).
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -15,7 +24,12 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -37,6 +51,7 @@
 #include "bench/gen/report.hpp"
 #include "bench/gen/sequence_state.hpp"
 #include "bench/gen/srtp_stream.hpp"
+#include "bench/gen/trial_request.hpp"
 #include "dataplane/neigh/address_kinds.hpp"
 #include "dataplane/neigh/arp.hpp"
 #include "dataplane/neigh/ndisc.hpp"
@@ -53,6 +68,7 @@ constexpr unsigned kPoolSize = 16383;
 constexpr double kResolveTimeoutS = 10;
 constexpr double kDrainQuietS = 0.1;  // the gateway said nothing for this long: all is back
 constexpr double kDrainMaxS = 2;
+constexpr int kServeIdlePollMs = 10;  // --serve between requests: answer ARP/ND this often
 constexpr uint32_t kMaxSequenceJump = 1u << 15;  // RFC 3711 §3.3.1 index estimate
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -104,6 +120,7 @@ struct Stream {
     net::UdpFrameTemplate tx;       // core leg (hairpin, protect) or access leg (unprotect)
     net::UdpFrameTemplate reflect;  // hairpin: B's UE to B's MSF access address
     uint32_t next_seq = 0;
+    uint16_t queue = 0;             // the tx queue this stream always uses (index % --queues)
     std::unique_ptr<SrtpStream> sender;    // unprotect: protects what we send
     std::unique_ptr<SrtpStream> verifier;  // protect: unprotects the samples (made on the first)
     uint32_t highest_srtp_seq = 0;     // protect: extended RTP sequence of the clear header
@@ -124,12 +141,100 @@ public:
             std::fprintf(stderr, "msf-gen: %s\n", error.c_str());
             return 1;
         }
+        if (o_.serve) return serve();
         traffic();
         save_sequences();
         if (o_.json) std::printf("%s\n", format_result_json(result_).c_str());
         else std::printf("%s", format_result_text(result_).c_str());
         std::fflush(stdout);
         return 0;
+    }
+
+    // One trial per request line until EOF or a signal. Sessions continue their sequence
+    // numbers (and so their SRTP indexes) from trial to trial in memory; FILE.seq is written
+    // after each so a later one-shot run resumes too.
+    int serve() {
+        std::string pending;     // bytes of the line not yet complete
+        bool over_long = false;  // discarding the rest of a line past kMaxRequestLine
+        for (;;) {
+            const size_t newline = pending.find('\n');
+            if (newline == std::string::npos) {
+                if (pending.size() > kMaxRequestLine) {
+                    pending.clear();
+                    if (!over_long) answer(format_trial_error("request longer than " +
+                                                              std::to_string(kMaxRequestLine) + " bytes"));
+                    over_long = true;
+                }
+                if (g_stop || !read_stdin(pending)) break;
+                continue;
+            }
+            const std::string line = pending.substr(0, newline);
+            pending.erase(0, newline + 1);
+            if (over_long) {  // the tail of a refused line
+                over_long = false;
+                continue;
+            }
+            if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+            const auto request = parse_trial_request(line, trial_settings(o_));
+            if (!request) {
+                answer(format_trial_error(request.error().message));
+                continue;
+            }
+            run_trial(*request);
+            if (g_stop) {
+                answer(format_trial_error("interrupted"));
+                break;
+            }
+            answer(format_result_json(result_));
+        }
+        return 0;
+    }
+
+    void answer(const std::string& line) {
+        std::printf("%s\n", line.c_str());
+        std::fflush(stdout);
+    }
+
+    // Appends what stdin has; false at EOF or an error. While no request comes, the ports are
+    // polled every kServeIdlePollMs so the gateway's ARP / ND questions about our addresses
+    // are answered (a neighbour entry that went stale would cost the next trial packets).
+    bool read_stdin(std::string& pending) {
+        for (;;) {
+            if (g_stop) return false;
+            pollfd in{STDIN_FILENO, POLLIN, 0};
+            const int ready = ::poll(&in, 1, kServeIdlePollMs);
+            if (ready < 0 && errno != EINTR) return false;
+            if (ready <= 0) {
+                poll_all(rte_rdtsc());
+                continue;
+            }
+            char buffer[4096];
+            const ssize_t n = ::read(STDIN_FILENO, buffer, sizeof buffer);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return false;
+            pending.append(buffer, static_cast<size_t>(n));
+            return true;
+        }
+    }
+
+    // A trial of the server: what is still in flight from the last one is received and
+    // discarded, the per-trial counters start from zero, then the trial runs as a one-shot does.
+    void run_trial(const TrialSettings& t) {
+        drain();
+        o_.rate = t.rate;
+        o_.size = t.size;
+        o_.duration_s = t.duration_s;
+        o_.warmup_s = t.warmup_s;
+        receiver_ = Receiver(streams_.size());
+        result_.size = o_.size;
+        result_.offered_pps = o_.rate;
+        result_.duration_s = 0;
+        result_.totals = {};
+        result_.latency.clear();
+        result_.tx_ring_full = result_.reflect_dropped = result_.unexpected = result_.verified = 0;
+        counting_ = false;
+        traffic();
+        save_sequences();
     }
 
     ~Generator() {
@@ -248,7 +353,9 @@ private:
         eal_started_ = true;
         hz_ = rte_get_tsc_hz();
         result_.tsc_hz = hz_;
-        pool_ = rte_pktmbuf_pool_create("msf_gen_pool", kPoolSize, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+        // Each queue's rx ring holds up to 1024 mbufs on each port.
+        const unsigned pool_size = std::max(kPoolSize, 4096u * o_.queues + 8191u);
+        pool_ = rte_pktmbuf_pool_create("msf_gen_pool", pool_size, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                         static_cast<int>(rte_socket_id()));
         if (pool_ == nullptr) {
             *error = "rte_pktmbuf_pool_create: " + std::string(rte_strerror(rte_errno));
@@ -260,8 +367,17 @@ private:
             drivers::PortConfig config;
             config.device = *device;
             config.pool = pool_;
+            config.rx_queues = config.tx_queues = o_.queues;
             side->port = drivers::Port::open(config, error);
             if (!side->port) return false;
+            // Port::open clamps to what the device offers; fewer queues would move streams
+            // between gateway workers.
+            if (side->port->rx_queues() != o_.queues || side->port->tx_queues() != o_.queues) {
+                *error = *device + ": --queues " + std::to_string(o_.queues) + " but the port has " +
+                         std::to_string(side->port->rx_queues()) + " rx and " +
+                         std::to_string(side->port->tx_queues()) + " tx queues";
+                return false;
+            }
         }
         return true;
     }
@@ -404,15 +520,17 @@ private:
     }
 
     void poll_neighbours_only(Side& side) {
-        rte_mbuf* rx[kBurst];
-        const uint16_t n = rte_eth_rx_burst(side.port->id(), 0, rx, kBurst);
-        for (uint16_t i = 0; i < n; ++i) {
-            const auto* frame = rte_pktmbuf_mtod(rx[i], const uint8_t*);
-            net::ParsedFrame parsed;
-            if (net::parse_frame(frame, rte_pktmbuf_data_len(rx[i]), {}, parsed) == net::FrameError::none)
-                on_neighbour_frame(side, frame, rte_pktmbuf_data_len(rx[i]), parsed);
+        for (uint16_t q = 0; q < o_.queues; ++q) {
+            rte_mbuf* rx[kBurst];
+            const uint16_t n = rte_eth_rx_burst(side.port->id(), q, rx, kBurst);
+            for (uint16_t i = 0; i < n; ++i) {
+                const auto* frame = rte_pktmbuf_mtod(rx[i], const uint8_t*);
+                net::ParsedFrame parsed;
+                if (net::parse_frame(frame, rte_pktmbuf_data_len(rx[i]), {}, parsed) == net::FrameError::none)
+                    on_neighbour_frame(side, frame, rte_pktmbuf_data_len(rx[i]), parsed);
+            }
+            rte_pktmbuf_free_bulk(rx, n);
         }
-        rte_pktmbuf_free_bulk(rx, n);
     }
 
     net::UdpFrameTemplate leg(const Side& side, const net::Endpoint& from, const net::Endpoint& to) const {
@@ -430,6 +548,7 @@ private:
         for (size_t i = 0; i < streams_.size(); ++i) {
             Stream& st = streams_[i];
             const auto index = static_cast<uint32_t>(i);
+            st.queue = static_cast<uint16_t>(i % o_.queues);
             if (o_.mode == GenMode::hairpin) {
                 const GenSession& a = sessions_[pairs_[i].a];
                 const GenSession& b = sessions_[pairs_[i].b];
@@ -509,7 +628,9 @@ private:
             }
             for (size_t i = 0; i < need.size(); ++i) {
                 if (back[i]) continue;
-                send_latch(sessions_[need[i]], from_ue_flow_[need[i]], sequences_.from_ue(need[i]) + attempt, error);
+                // need[i] is stream i's UE: its latch takes the stream's queue, as its traffic will.
+                send_latch(sessions_[need[i]], from_ue_flow_[need[i]], sequences_.from_ue(need[i]) + attempt,
+                           static_cast<uint16_t>(i % o_.queues), error);
                 if (i % kBurst == kBurst - 1) poll_latch(need, back_at, back, &pending);
             }
             const uint64_t wait_until = rte_rdtsc() + hz_ / 5;
@@ -519,7 +640,7 @@ private:
         return true;
     }
 
-    void send_latch(const GenSession& s, uint32_t flow, uint32_t seq, std::string* error) {
+    void send_latch(const GenSession& s, uint32_t flow, uint32_t seq, uint16_t queue, std::string* error) {
         auto srtp = SrtpStream::create(s.from_ue, SrtpStream::Role::sender, session_ssrc(flow), error);
         rte_mbuf* m = srtp && srtp->set_roc(seq >> 16) ? rte_pktmbuf_alloc(pool_) : nullptr;
         if (m == nullptr) return;
@@ -538,28 +659,31 @@ private:
         m->data_off = static_cast<uint16_t>(frame - static_cast<uint8_t*>(m->buf_addr));
         m->data_len = static_cast<uint16_t>(static_cast<size_t>(payload - frame) + len);
         m->pkt_len = m->data_len;
-        if (rte_eth_tx_burst(access_.port->id(), 0, &m, 1) != 1) rte_pktmbuf_free(m);
+        if (rte_eth_tx_burst(access_.port->id(), queue, &m, 1) != 1) rte_pktmbuf_free(m);
     }
 
     void poll_latch(const std::vector<size_t>& need, const EndpointMap& back_at, std::vector<bool>& back, size_t* pending) {
-        for (Side* side : {&access_, &core_}) {
-            rte_mbuf* rx[kBurst];
-            const uint16_t n = rte_eth_rx_burst(side->port->id(), 0, rx, kBurst);
-            for (uint16_t i = 0; i < n; ++i) {
-                uint8_t* frame = rte_pktmbuf_mtod(rx[i], uint8_t*);
-                const ReceivedFrame r = classify_received(frame, rte_pktmbuf_data_len(rx[i]), side == &core_, o_.size);
-                if (r.kind == ReceivedKind::neighbour) on_neighbour_frame(*side, frame, rte_pktmbuf_data_len(rx[i]), r.parsed);
-                if (r.kind == ReceivedKind::udp && side == &core_ && r.payload.status == PayloadStatus::ok &&
-                    (r.payload.id.flags & kFlagLatch)) {
-                    const auto it = back_at.find(key_of(r.parsed.family, r.parsed.dst_ip, r.parsed.dst_port));
-                    if (it != back_at.end() && r.payload.id.session == from_ue_flow_[need[it->second]] &&
-                        !back[it->second]) {
-                        back[it->second] = true;
-                        --*pending;
+        for (uint16_t q = 0; q < o_.queues; ++q) {
+            for (Side* side : {&access_, &core_}) {
+                rte_mbuf* rx[kBurst];
+                const uint16_t n = rte_eth_rx_burst(side->port->id(), q, rx, kBurst);
+                for (uint16_t i = 0; i < n; ++i) {
+                    uint8_t* frame = rte_pktmbuf_mtod(rx[i], uint8_t*);
+                    const ReceivedFrame r = classify_received(frame, rte_pktmbuf_data_len(rx[i]), side == &core_, o_.size);
+                    if (r.kind == ReceivedKind::neighbour)
+                        on_neighbour_frame(*side, frame, rte_pktmbuf_data_len(rx[i]), r.parsed);
+                    if (r.kind == ReceivedKind::udp && side == &core_ && r.payload.status == PayloadStatus::ok &&
+                        (r.payload.id.flags & kFlagLatch)) {
+                        const auto it = back_at.find(key_of(r.parsed.family, r.parsed.dst_ip, r.parsed.dst_port));
+                        if (it != back_at.end() && r.payload.id.session == from_ue_flow_[need[it->second]] &&
+                            !back[it->second]) {
+                            back[it->second] = true;
+                            --*pending;
+                        }
                     }
                 }
+                rte_pktmbuf_free_bulk(rx, n);
             }
-            rte_pktmbuf_free_bulk(rx, n);
         }
     }
 
@@ -567,11 +691,16 @@ private:
 
     Side& tx_side() { return o_.mode == GenMode::unprotect ? access_ : core_; }
 
-    // Builds up to `count` packets, sends them, returns how many the port took.
+    // Builds up to `count` packets round-robin over the streams, sends each on its stream's
+    // queue, returns how many the port took.
     uint32_t send_burst(uint32_t count, bool counted, uint64_t* tx_ring_full) {
         rte_mbuf* tx[kBurst];
-        uint32_t stream_of[kBurst];
         if (rte_pktmbuf_alloc_bulk(pool_, tx, count) != 0) return 0;
+        // Per queue, in build order: the packets and the build position of each.
+        std::array<std::array<rte_mbuf*, kBurst>, kMaxQueues> on_queue;
+        std::array<std::array<uint32_t, kBurst>, kMaxQueues> position;
+        std::array<uint16_t, kMaxQueues> queued{};
+        uint32_t stream_at[kBurst];
         const uint64_t now = rte_rdtsc();
         uint32_t built = 0;
         for (uint32_t i = 0; i < count; ++i) {
@@ -590,20 +719,30 @@ private:
             m->data_len = frame_len;
             m->pkt_len = frame_len;
             ++st.next_seq;
-            stream_of[built++] = s;
+            stream_at[built] = s;
+            on_queue[st.queue][queued[st.queue]] = m;
+            position[st.queue][queued[st.queue]++] = built;
+            ++built;
         }
         for (uint32_t i = built; i < count; ++i) rte_pktmbuf_free(tx[i]);
-        const uint16_t sent = rte_eth_tx_burst(tx_side().port->id(), 0, tx, static_cast<uint16_t>(built));
-        if (sent < built) {
-            // The port is full: those packets were never offered; their sequence numbers are
-            // reused so the receiver sees no gap that is ours.
-            for (uint32_t i = built; i-- > sent;) --streams_[stream_of[i]].next_seq;
-            next_stream_ = stream_of[sent];
-            rte_pktmbuf_free_bulk(tx + sent, built - sent);
-            *tx_ring_full += built - sent;
+        uint32_t sent = 0;
+        uint32_t first_refused = built;  // build position
+        for (uint16_t q = 0; q < o_.queues; ++q) {
+            if (queued[q] == 0) continue;
+            const uint16_t took = rte_eth_tx_burst(tx_side().port->id(), q, on_queue[q].data(), queued[q]);
+            sent += took;
+            if (counted)
+                for (uint16_t i = 0; i < took; ++i) receiver_.count_sent(stream_at[position[q][i]]);
+            if (took == queued[q]) continue;
+            // The queue is full: those packets were never offered; their sequence numbers are
+            // reused (a stream's packets are all on its queue, the refused ones its last) so the
+            // receiver sees no gap that is ours.
+            for (uint16_t i = queued[q]; i-- > took;) --streams_[stream_at[position[q][i]]].next_seq;
+            first_refused = std::min(first_refused, position[q][took]);
+            rte_pktmbuf_free_bulk(on_queue[q].data() + took, queued[q] - took);
+            *tx_ring_full += queued[q] - took;
         }
-        if (counted)
-            for (uint16_t i = 0; i < sent; ++i) receiver_.count_sent(stream_of[i]);
+        if (first_refused < built) next_stream_ = stream_at[first_refused];  // they go first next time
         return sent;
     }
 
@@ -668,12 +807,20 @@ private:
         if (receiver_.on_packet(s, seq) != Arrival::duplicate) result_.latency.record(now - check.id.tsc);
     }
 
-    // Returns the number of frames received.
-    uint32_t poll(Side& side, uint64_t now) {
+    // Every rx queue of both ports once; returns the number of frames received.
+    uint32_t poll_all(uint64_t now) {
+        uint32_t n = 0;
+        for (uint16_t q = 0; q < o_.queues; ++q) n += poll(access_, q, now) + poll(core_, q, now);
+        return n;
+    }
+
+    // One rx queue; a hairpin reflection leaves on the same queue number of the access port, so
+    // B's UE->network direction stays on the worker that sent A's network->UE packets.
+    uint32_t poll(Side& side, uint16_t queue, uint64_t now) {
         rte_mbuf* rx[kBurst];
         rte_mbuf* reflect[kBurst];
         uint16_t reflected = 0;
-        const uint16_t n = rte_eth_rx_burst(side.port->id(), 0, rx, kBurst);
+        const uint16_t n = rte_eth_rx_burst(side.port->id(), queue, rx, kBurst);
         for (uint16_t i = 0; i < n; ++i) {
             rte_mbuf* m = rx[i];
             uint8_t* frame = rte_pktmbuf_mtod(m, uint8_t*);
@@ -711,7 +858,7 @@ private:
             rte_pktmbuf_free(m);
         }
         if (reflected > 0) {
-            const uint16_t sent = rte_eth_tx_burst(access_.port->id(), 0, reflect, reflected);
+            const uint16_t sent = rte_eth_tx_burst(access_.port->id(), queue, reflect, reflected);
             if (sent < reflected) {
                 rte_pktmbuf_free_bulk(reflect + sent, reflected - sent);
                 result_.reflect_dropped += reflected - sent;
@@ -742,21 +889,25 @@ private:
             }
             if (want > 0) offered += send_burst(static_cast<uint32_t>(want), counting, &result_.tx_ring_full);
             now = rte_rdtsc();
-            poll(access_, now);
-            poll(core_, now);
+            poll_all(now);
             now = rte_rdtsc();
         }
         result_.duration_s = static_cast<double>(std::min(now, counted_until) - std::min(now, counted_from)) /
                              static_cast<double>(hz_);
-        // Drain: stop sending, receive until the gateway has been quiet for kDrainQuietS.
+        drain();
+        result_.totals = receiver_.totals();
+    }
+
+    // Stop sending, receive until the gateway has been quiet for kDrainQuietS (at most kDrainMaxS).
+    void drain() {
+        const auto ticks = [&](double s) { return static_cast<uint64_t>(s * static_cast<double>(hz_)); };
         const uint64_t drain_start = rte_rdtsc();
         uint64_t last_rx = drain_start;
         while (!g_stop) {
-            now = rte_rdtsc();
-            if (poll(access_, now) + poll(core_, now) > 0) last_rx = now;
+            const uint64_t now = rte_rdtsc();
+            if (poll_all(now) > 0) last_rx = now;
             if (now - last_rx > ticks(kDrainQuietS) || now - drain_start > ticks(kDrainMaxS)) break;
         }
-        result_.totals = receiver_.totals();
     }
 
     uint32_t next_stream_ = 0;

@@ -427,3 +427,50 @@ def test_gateway_addresses_grow_with_the_sessions_one_per_32000():
     assert len(tp.gateway_addresses("198.51.100.10", 1000000)) == 32
     with pytest.raises(ValueError):
         tp.gateway_addresses("192.0.2.250", 1000000)
+
+
+# --- msf-gen --serve -------------------------------------------------------------------------
+
+def test_serve_command_runs_hairpin_serving_on_the_asked_queues():
+    args = tp.parse_args(["--build", "/b", "--workers", "2", "--gen-lcores", "3"])
+    cmd = tp.serve_command(args, "calls.jsonl", "net_memif0,role=client", "net_memif1,role=client", 172, "p",
+                           "--in-memory -m 512", args.gen_queues)
+    assert cmd[0] == "/b/bench/gen/msf-gen" and "--serve" in cmd
+    assert cmd[cmd.index("--queues") + 1] == "2"
+    assert cmd[cmd.index("--mode") + 1] == "hairpin" and cmd[cmd.index("--lcores") + 1] == "3"
+    assert cmd[cmd.index("--eal") + 1] == "--in-memory -m 512"
+    assert "--rate" not in cmd and "--duration" not in cmd  # per request, not per process
+
+
+def test_gen_queues_default_to_the_workers_and_are_bounded():
+    assert tp.parse_args(["--workers", "3"]).gen_queues == 3
+    assert tp.parse_args(["--workers", "2", "--gen-queues", "1"]).gen_queues == 1
+    with pytest.raises(SystemExit):
+        tp.parse_args(["--gen-queues", "17"])
+
+
+def test_dp_eal_is_taken_as_one_argument():
+    assert tp.parse_args(["--dp-eal", "--in-memory --log-level=lib.eal:debug"]).dp_eal == \
+        "--in-memory --log-level=lib.eal:debug"
+    assert tp.parse_args([]).dp_eal is None
+
+
+def test_trial_request_is_one_json_line_with_the_trials_settings():
+    line = tp.trial_request_line(250000.7, 2.0, 0.5, 172)
+    assert line.endswith(b"\n") and line.count(b"\n") == 1
+    assert json.loads(line) == {"rate": 250000, "duration": 2.0, "warmup": 0.5, "size": 172}
+
+
+def test_take_report_skips_eal_chatter_and_keeps_what_follows():
+    buffer = b"EAL: Detected 2 lcore(s)\nMEMIF: Connected\n{\"sent\": 5}\n{\"sent\": 6"
+    report, rest = tp.take_report(buffer)
+    assert report == {"sent": 5}
+    assert rest == b"{\"sent\": 6"
+    assert tp.take_report(rest) == (None, rest)  # incomplete: wait for more
+    assert tp.take_report(rest + b"}\n") == ({"sent": 6}, b"")
+
+
+def test_take_report_ignores_json_that_is_not_an_object_and_passes_error_answers_on():
+    report, rest = tp.take_report(b"[1, 2]\n42\n{\"error\": \"unknown key \\\"x\\\"\"}\n")
+    assert report == {"error": "unknown key \"x\""} and rest == b""
+    assert tp.take_report(b"no newline yet") == (None, b"no newline yet")

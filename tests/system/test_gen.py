@@ -8,6 +8,11 @@ the memifs driving the gateway for a few seconds at a low rate.
   receiving, and a latency measured;
 - a second run over the same sessions works too (msf-gen resumes each direction's sequence
   numbers, so the gateway's replay protection does not drop it);
+- msf-gen --serve runs two trials from two request lines over one connection, both clean (the
+  second continues the first's sequence numbers in memory), answers a malformed line with an
+  error line and goes on, and ends cleanly at EOF;
+- msf-gen --queues 2 against msf-dataplane --workers 2 feeds both workers (msf-dpctl stats), clean
+  (needs 4 CPUs: skipped on the 2-CPU VM);
 - protect (samples unprotected by libsrtp2) and unprotect (libsrtp2 SRTP in) are clean too;
 - export-pcap writes a pcap of the expected size.
 
@@ -16,6 +21,7 @@ wants root: skipped otherwise. Binaries from $MSF_BUILD_DIR (default build/).
 """
 import json
 import os
+import select
 import socket
 import subprocess
 import tempfile
@@ -50,10 +56,11 @@ def wait_for(path, proc, what, timeout=30):
     raise AssertionError(f"{what} did not create {path}")
 
 
-@pytest.fixture(scope="module")
-def stack():
+def start_stack(workers=1, tag=None):
+    """msf-dataplane (workers, on lcores 0..workers), msf-controld and CALLS installed calls;
+    yields what msf-gen needs, stops everything after."""
     work = tempfile.mkdtemp(prefix="msf-gen-test-")
-    tag = f"msfgen{os.getpid()}"
+    tag = tag or f"msfgen{os.getpid()}"
     procs = Processes()
     memif = {side: f"socket=/run/msf-gen-test-{tag}-{side}.sock,id=0" for side in ("a", "c")}
     try:
@@ -62,7 +69,8 @@ def stack():
             [binary("dataplane/gateway/msf-dataplane"),
              f"--access.port=net_memif0,role=server,{memif['a']}", f"--core.port=net_memif1,role=server,{memif['c']}",
              f"--access.ipv4={ACCESS}", f"--core.ipv4={CORE}", "--hugepages=false", "--memory-mb=256",
-             "--mbufs=8191", "--telemetry=false", "--workers=1", "--lcores=0,1", "--max-sessions=64",
+             f"--mbufs={8191 * workers + 4096 * (workers - 1)}", "--telemetry=false", f"--workers={workers}",
+             "--lcores=" + ",".join(str(c) for c in range(workers + 1)), "--max-sessions=64",
              f"--file-prefix={tag}-dp", f"--control-socket={dp_sock}", "--log-level=error"],
             stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "dp.log"), "w"))
         wait_for(dp_sock, dp, "msf-dataplane")
@@ -87,19 +95,27 @@ def stack():
                 break
             time.sleep(0.5)
         assert pcscf.returncode == 0, pcscf.stdout[-2000:] + pcscf.stderr[-2000:]
-        yield {"work": work, "calls": calls, "memif": memif, "tag": tag}
+        yield {"work": work, "calls": calls, "memif": memif, "tag": tag, "dp_sock": dp_sock}
     finally:
         procs.stop_all()
         subprocess.run(["rm", "-rf", work, f"/var/run/dpdk/{tag}-dp", f"/var/run/dpdk/{tag}-gen"], check=False)
 
 
+def gen_cmd(stack, *args):
+    return [binary("bench/gen/msf-gen"), "--calls", stack["calls"],
+            "--access-port", f"net_memif0,role=client,{stack['memif']['a']}",
+            "--core-port", f"net_memif1,role=client,{stack['memif']['c']}",
+            "--eal", "--no-huge -m 128 --no-shconf --log-level=error", "--lcores", "0",
+            "--file-prefix", f"{stack['tag']}-gen", "--json", *args]
+
+
+@pytest.fixture(scope="module")
+def stack():
+    yield from start_stack()
+
+
 def run_gen(stack, *args, timeout=60):
-    cmd = [binary("bench/gen/msf-gen"), "--calls", stack["calls"],
-           "--access-port", f"net_memif0,role=client,{stack['memif']['a']}",
-           "--core-port", f"net_memif1,role=client,{stack['memif']['c']}",
-           "--eal", "--no-huge -m 128 --no-shconf --log-level=error", "--lcores", "0",
-           "--file-prefix", f"{stack['tag']}-gen", "--json", *args]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(gen_cmd(stack, *args), capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, f"msf-gen exited {result.returncode}: {result.stderr.strip()[-2000:]}"
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -131,6 +147,61 @@ def test_second_run_over_the_same_sessions_is_not_dropped_as_replays(stack):
     assert os.path.exists(stack["calls"] + ".seq")
 
 
+def read_json_line(proc, pending, timeout=60):
+    """The next stdout line of proc that is a JSON object (EAL may log to stdout too). pending:
+    a bytearray holding what was read past that line, for the next call."""
+    deadline = time.monotonic() + timeout
+    while True:
+        while b"\n" in pending:
+            at = pending.index(b"\n")
+            line = bytes(pending[:at])
+            del pending[:at + 1]
+            try:
+                report = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(report, dict):
+                return report
+        left = deadline - time.monotonic()
+        ready, _, _ = select.select([proc.stdout], [], [], max(0.0, left))
+        if not ready:
+            raise AssertionError(f"msf-gen --serve answered nothing within {timeout} s")
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        assert chunk, f"msf-gen --serve exited {proc.wait()}: {proc.stderr.read()[-2000:].decode(errors='replace')}"
+        pending += chunk
+
+
+def test_serve_runs_two_trials_over_one_connection_without_loss_or_replays(stack):
+    proc = subprocess.Popen(gen_cmd(stack, "--mode", "hairpin", "--serve"), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    pending = bytearray()
+
+    def request(line):
+        proc.stdin.write(line.encode() + b"\n")
+        return read_json_line(proc, pending)
+
+    try:
+        first = request(json.dumps({"rate": RATE, "duration": 1.0, "warmup": 0.2, "size": 172}))
+        assert_clean(first, CALLS // 2)
+        assert first["size"] == 172
+        # A malformed request is answered with an error naming what was wrong; the server goes on.
+        assert "sessions" in request('{"rate": 1000, "sessions": 4}')["error"]
+        # The second trial continues every session's sequence numbers: a replay would be loss.
+        second = request(json.dumps({"rate": RATE, "duration": 1.0, "warmup": 0.2, "size": 512}))
+        assert_clean(second, CALLS // 2)
+        assert second["size"] == 512
+        assert abs(second["sent"] - RATE) < RATE * 0.1, second  # counters start again per trial
+        proc.stdin.close()  # EOF ends it: ports closed, exit 0
+        assert proc.wait(timeout=30) == 0, proc.stderr.read()[-2000:].decode(errors="replace")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    # FILE.seq was written after each trial: a later one-shot run resumes after the server's.
+    r = run_gen(stack, "--mode", "hairpin", "--rate", str(RATE), "--duration", "0.5", "--warmup", "0.2")
+    assert_clean(r, CALLS // 2)
+
+
 def test_protect_output_unprotects_with_libsrtp2(stack):
     r = run_gen(stack, "--mode", "protect", "--rate", str(RATE), "--duration", "1", "--warmup", "0.2",
                 "--verify-every", "10", "--size", "512")
@@ -159,3 +230,28 @@ def test_usage_errors_exit_2_and_setup_failures_exit_1(stack):
     missing = subprocess.run([binary("bench/gen/msf-gen"), "--calls", "/nonexistent", "--access-port", "net_null0",
                               "--core-port", "net_null1"], capture_output=True, text=True, timeout=30)
     assert missing.returncode == 1 and "/nonexistent" in missing.stderr
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 4, reason="msf-dataplane with 2 workers needs 3 CPUs, msf-gen one more")
+def test_two_queues_feed_both_dataplane_workers_without_loss():
+    """memif has no RSS: msf-gen's queue i is the dataplane's rx queue i, one worker's. With
+    --queues 2 against --workers 2 both workers forward, and every stream stays on one worker
+    (a stream moving between workers would race its replay window: loss or duplicates)."""
+    stacks = start_stack(workers=2, tag=f"msfgenq{os.getpid()}")
+    two = next(stacks)
+    try:
+        cmd = gen_cmd(two, "--mode", "hairpin", "--queues", "2", "--rate", str(RATE * 10), "--duration", "1",
+                      "--warmup", "0.2")
+        cmd[cmd.index("--lcores") + 1] = "3"
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert_clean(json.loads(result.stdout.strip().splitlines()[-1]), CALLS // 2)
+        stats = subprocess.run([binary("dataplane/tools/msf-dpctl"), "--socket", two["dp_sock"], "--json", "stats"],
+                               capture_output=True, text=True, timeout=30)
+        assert stats.returncode == 0, stats.stderr
+        workers = json.loads(stats.stdout)["workers"]
+        assert len(workers) == 2
+        for w in workers:
+            assert w["rx_packets"] > RATE and w["tx_packets"] > RATE, workers
+    finally:
+        stacks.close()

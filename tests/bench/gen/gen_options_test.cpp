@@ -47,6 +47,22 @@ TEST(GenOptions, DefaultsAreHairpinAt172Bytes) {
     EXPECT_EQ(o->size, 172u);
     EXPECT_EQ(o->verify_every, 1000u);
     EXPECT_FALSE(o->json);
+    EXPECT_EQ(o->queues, 1u);
+    EXPECT_FALSE(o->serve);
+}
+
+TEST(GenOptions, ServeAndQueuesForTheRunner) {
+    const GenParse p = parse({"--calls", "c", "--access-port", "a", "--core-port", "b", "--serve", "--queues", "4"});
+    const auto* o = std::get_if<GenOptions>(&p);
+    ASSERT_NE(o, nullptr);
+    EXPECT_TRUE(o->serve);
+    EXPECT_EQ(o->queues, 4u);
+    for (const std::string_view bad : {"0", "17", "two", "-1"})
+        EXPECT_NE(usage_error({"--calls", "c", "--access-port", "a", "--core-port", "b", "--queues", bad}).find("--queues"),
+                  std::string::npos)
+            << bad;
+    EXPECT_NE(usage_error({"--calls", "c", "--access-port", "a", "--core-port", "b", "--serve=1"}).find("--serve"),
+              std::string::npos);
 }
 
 TEST(GenOptions, ExportPcapHasItsOwnOptions) {
@@ -90,7 +106,7 @@ TEST(GenOptions, HelpListsEveryOption) {
     const std::string help = gen_help();
     for (const char* name : {"--calls", "--access-port", "--core-port", "--eal", "--lcores", "--file-prefix", "--mode",
                              "--rate", "--size", "--duration", "--warmup", "--ipv6", "--json", "--verify-every", "--out",
-                             "--packets-per-session", "--direction"})
+                             "--packets-per-session", "--direction", "--queues", "--serve"})
         EXPECT_NE(help.find(name), std::string::npos) << name;
 }
 
