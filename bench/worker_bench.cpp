@@ -120,6 +120,10 @@ Fixture& fixture(uint32_t sessions, srtp::Suite suite, bool unprotect, bool offl
     egress[0].src_mac = net::MacAddr{{0x02, 0, 0, 0, 0, 0x01}};
     egress[1].src_mac = net::MacAddr{{0x02, 0, 0, 0, 0, 0x02}};
     if (offload) egress[0].checksum = egress[1].checksum = net::ChecksumMode::offload_ip_udp;
+    // Both sides reach their peers through a router, as a deployed gateway does (the UEs sit
+    // behind the mobile core's user plane): the worker resolves the router once per burst.
+    egress[0].gateway4 = v4(0xC612FFFEu);
+    egress[1].gateway4 = v4(0xC613FFFEu);
     f->worker = std::make_unique<dp::Worker>(
         0, *f->table, [peer](api::Side, const net::IpAddr&) { return std::optional<net::MacAddr>(peer); },
         nullptr, egress, kBurst);

@@ -117,6 +117,8 @@ Gateway::Gateway(const config::DataplaneConfig& config) : config_(config) {
         for (const auto& st : sides[s]->neighbours) n.static_entries.push_back({st.ip, st.mac});
         egress[s].port_id = ports[s]->id();
         egress[s].src_mac = ports[s]->mac();
+        egress[s].gateway4 = n.gateway4;
+        egress[s].gateway6 = n.gateway6;
         egress[s].has_vlan = n.has_vlan;
         egress[s].vlan_tci = n.vlan_tci;
         egress[s].checksum = !ports[s]->tx_ipv4_checksum_offload() ? net::ChecksumMode::software

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "dataplane/net/addr.hpp"
 
@@ -35,6 +36,15 @@ inline bool is_ipv4_limited_broadcast(const net::IpAddr& ip) {
 // fe80::/10, RFC 4291 §2.5.6: never routed, so always resolved on the link itself.
 inline bool is_ipv6_link_local(const net::IpAddr& ip) {
     return ip.is_v6() && ip.bytes[0] == 0xfe && (ip.bytes[1] & 0xc0) == 0x80;
+}
+
+// The next hop toward `dst`: the side's gateway of dst's family when one is configured, else dst
+// itself (on the link). IPv6 link-local destinations are always on the link.
+inline const net::IpAddr& next_hop_of(const std::optional<net::IpAddr>& gateway4,
+                                      const std::optional<net::IpAddr>& gateway6, const net::IpAddr& dst) {
+    if (dst.is_v4() && gateway4) return *gateway4;
+    if (dst.is_v6() && gateway6 && !is_ipv6_link_local(dst)) return *gateway6;
+    return dst;
 }
 
 // 127.0.0.0/8 and ::1: never on a link.

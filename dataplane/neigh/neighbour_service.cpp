@@ -121,9 +121,7 @@ NeighbourService::~NeighbourService() = default;
 net::IpAddr NeighbourService::next_hop(api::Side side, const net::IpAddr& dst) const {
     if (!valid_side(side)) return dst;
     const SideConfig& c = sides_[side_index(side)].config;
-    if (dst.is_v4() && c.gateway4) return *c.gateway4;
-    if (dst.is_v6() && c.gateway6 && !is_ipv6_link_local(dst)) return *c.gateway6;
-    return dst;
+    return next_hop_of(c.gateway4, c.gateway6, dst);
 }
 
 std::optional<net::MacAddr> NeighbourService::resolve(api::Side side, const net::IpAddr& dst) {

@@ -7,6 +7,8 @@
 
 #include <ctime>
 
+#include "dataplane/neigh/address_kinds.hpp"
+
 namespace msf::dp {
 
 namespace {
@@ -257,7 +259,10 @@ void Worker::finish(Pending& p, srtp::Status status, uint64_t now_ns, rte_mbuf* 
         counters_.protected_.add();
     }
     int c = static_cast<int>(out);
-    if (!(hop_valid_[c] && net::same_ip(hop_dst_[c], t.dst.family, t.dst.bytes.data()))) {
+    // The one-entry cache is keyed by the next hop: behind a gateway every UE shares it. Group
+    // and other non-unicast destinations map to their own MACs, so they are keyed by themselves.
+    const net::IpAddr& hop = neigh::is_unicast_ip(t.dst) ? neigh::next_hop_of(e.gateway4, e.gateway6, t.dst) : t.dst;
+    if (!(hop_valid_[c] && net::same_ip(hop_dst_[c], hop.family, hop.bytes.data()))) {
         const auto mac = next_hop_(out, t.dst);
         if (!mac) [[unlikely]] {
             counters_.no_neighbour.add();
@@ -266,7 +271,7 @@ void Worker::finish(Pending& p, srtp::Status status, uint64_t now_ns, rte_mbuf* 
             return;
         }
         hop_valid_[c] = true;
-        hop_dst_[c] = t.dst;
+        hop_dst_[c] = hop;
         hop_mac_[c] = *mac;
     }
     t.dst_mac = hop_mac_[c];

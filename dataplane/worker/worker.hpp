@@ -40,6 +40,10 @@ struct Egress {
     bool has_vlan = false;
     uint16_t vlan_tci = 0;
     net::ChecksumMode checksum = net::ChecksumMode::software;
+    // The side's gateways (as the neighbour service has them): packets to many destinations
+    // behind one gateway share its MAC, so the worker resolves the gateway once per burst
+    // instead of once per destination.
+    std::optional<net::IpAddr> gateway4, gateway6;
 };
 
 // Where a received (port, queue) belongs.

@@ -1420,6 +1420,51 @@ TEST(WorkerNeighbours, TheNeighbourTableIsAskedAgainInEveryBurst) {
     EXPECT_EQ(out.core[0].decoded().dst_mac, new_mac);
 }
 
+TEST(WorkerNeighbours, BehindAGatewayABurstToManyPeersResolvesTheGatewayOnce) {
+    GatewayOptions o;
+    o.egress[static_cast<int>(api::Side::core)].gateway4 = ip("198.51.100.1");
+    Gateway g(o);
+    std::vector<api::SessionSpec> specs;
+    std::vector<std::unique_ptr<Ue>> ues;
+    std::vector<Datagram> frames;
+    for (uint64_t id = 1; id <= 3; ++id) {
+        api::SessionSpec s = session(id);
+        s.core.remote.addr = ip(("198.51.100." + std::to_string(40 + id)).c_str());  // three core peers
+        g.add(s);
+        ues.push_back(std::make_unique<Ue>(s));
+        frames.push_back(from_ue(s, kUeV4, ues.back()->protect(rtp(static_cast<uint32_t>(id), 1))));
+        specs.push_back(s);
+    }
+    const Output out = g.receive(kFromAccess, frames);
+    ASSERT_EQ(out.core.size(), 3u);
+    // One question for the gateway's MAC, not one per peer; every frame still goes to its peer.
+    EXPECT_EQ(g.next_hop_calls.size(), 1u);
+    for (size_t i = 0; i < 3; ++i) {
+        const Relayed r = out.core[i].decoded();
+        ASSERT_EQ(r.error, "");
+        EXPECT_EQ(r.dst_mac, peer_mac(api::Side::core, specs[0].core.remote.addr));  // the gateway's
+        EXPECT_EQ(r.src, specs[i].core.local) << r.src.to_string();
+        EXPECT_EQ(r.dst, specs[i].core.remote) << r.dst.to_string();
+    }
+}
+
+TEST(WorkerNeighbours, WithoutAGatewayEachPeerOnTheLinkIsResolvedByItself) {
+    Gateway g;
+    std::vector<std::unique_ptr<Ue>> ues;
+    std::vector<Datagram> frames;
+    for (uint64_t id = 1; id <= 3; ++id) {
+        api::SessionSpec s = session(id);
+        s.core.remote.addr = ip(("198.51.100." + std::to_string(40 + id)).c_str());
+        g.add(s);
+        ues.push_back(std::make_unique<Ue>(s));
+        frames.push_back(from_ue(s, kUeV4, ues.back()->protect(rtp(static_cast<uint32_t>(id), 1))));
+    }
+    ASSERT_EQ(g.receive(kFromAccess, frames).core.size(), 3u);
+    ASSERT_EQ(g.next_hop_calls.size(), 3u);
+    for (uint64_t id = 1; id <= 3; ++id)
+        EXPECT_EQ(g.next_hop_calls[id - 1].second, ip(("198.51.100." + std::to_string(40 + id)).c_str()));
+}
+
 struct MixedSession {
     api::SessionSpec spec;
     std::unique_ptr<Ue> ue;
