@@ -73,18 +73,32 @@ public:
     };
     // dst_ip points at 4 or 16 network-order bytes.
     Hit lookup(api::Side side, net::Family family, const uint8_t* dst_ip, uint16_t dst_port) const {
+        const std::atomic<uint32_t>* pe = port_entry_of(side, family, dst_ip, dst_port);
+        if (!pe) return {};
+        const uint32_t entry = pe->load(std::memory_order_acquire);
+        if (entry == 0) return {};
+        Session* session = slot_of(entry)->load(std::memory_order_acquire);
+        if (!session) return {};
+        return hit_of(side, entry, session);
+    }
+
+    // lookup() in its three dependent steps, so that a worker can prefetch each level for every
+    // packet of a burst before it reads any (with many sessions, each level is a cache miss).
+    // 1: the port entry of (address, port) on `side`; nullptr when the address is not the side's.
+    const std::atomic<uint32_t>* port_entry_of(api::Side side, net::Family family, const uint8_t* dst_ip,
+                                               uint16_t dst_port) const {
         const SideIndex& s = sides_[static_cast<int>(side)];
-        for (size_t a = 0; a < s.addresses.size(); ++a) {
-            if (!net::same_ip(s.addresses[a], family, dst_ip)) continue;
-            const uint32_t entry = s.ports[a][dst_port].load(std::memory_order_acquire);
-            if (entry == 0) return {};
-            Session* session = slots_[(entry >> 1) - 1].load(std::memory_order_acquire);
-            if (!session) return {};
-            const bool rtcp = entry & 1;
-            return {session, side == api::Side::access ? (rtcp ? access_rtcp : access_rtp)
-                                                       : (rtcp ? core_rtcp : core_rtp)};
-        }
-        return {};
+        for (size_t a = 0; a < s.addresses.size(); ++a)
+            if (net::same_ip(s.addresses[a], family, dst_ip)) return &s.ports[a][dst_port];
+        return nullptr;
+    }
+    // 2: the slot a non-zero port entry names (its session may be gone: null).
+    const std::atomic<Session*>* slot_of(uint32_t entry) const { return &slots_[(entry >> 1) - 1]; }
+    // 3: the leg.
+    static Hit hit_of(api::Side side, uint32_t entry, Session* session) {
+        const bool rtcp = entry & 1;
+        return {session, side == api::Side::access ? (rtcp ? access_rtcp : access_rtp)
+                                                   : (rtcp ? core_rtcp : core_rtp)};
     }
 
 private:

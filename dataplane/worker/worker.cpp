@@ -52,12 +52,18 @@ struct Worker::Pending {
 
 struct Worker::Classified {
     rte_mbuf* m;
+    // The lookup's first step for each side the packet may belong to (null: not that side's
+    // address, or the port does not serve that side), then the entry and side that matched.
+    const std::atomic<uint32_t>* port_entry[2];
+    uint32_t entry;
+    api::Side side;
     SessionTable::Hit hit;
     net::ParsedFrame pf;
 };
 
 struct Worker::PendingStore {
     Classified classified[kMaxBurst];
+    uint8_t order[kMaxBurst];  // the classified packets still alive after each lookup step
     Pending items[kLists][kMaxBurst];
     srtp::Packet packets[kLists][kMaxBurst];
     srtp::Status status[kLists][kMaxBurst];
@@ -120,25 +126,65 @@ bool Worker::classify(rte_mbuf* m, const RxQueue& from, Classified& out) {
         return false;
     }
 
-    SessionTable::Hit& hit = out.hit;
-    hit = {};
-    if (from.access) hit = table_.lookup(api::Side::access, pf.family, pf.dst_ip, pf.dst_port);
-    if (!hit.session && from.core) hit = table_.lookup(api::Side::core, pf.family, pf.dst_ip, pf.dst_port);
-    if (!hit.session) [[unlikely]] {
+    out.port_entry[0] =
+        from.access ? table_.port_entry_of(api::Side::access, pf.family, pf.dst_ip, pf.dst_port) : nullptr;
+    out.port_entry[1] =
+        from.core ? table_.port_entry_of(api::Side::core, pf.family, pf.dst_ip, pf.dst_port) : nullptr;
+    if (!out.port_entry[0] && !out.port_entry[1]) [[unlikely]] {
         counters_.no_session.add();
         drop(m);
         return false;
     }
     out.m = m;
-    // What phase 1c will read: the session now, its flow and SRTP context after 1b.
-    const auto* session_lines = reinterpret_cast<const uint8_t*>(hit.session);
+    // What the next pass reads.
+    for (const auto* pe : out.port_entry)
+        if (pe) rte_prefetch0(pe);
+    return true;
+}
+
+// Phase 1b: the port entry names the session's slot (access side first, as lookup() would).
+bool Worker::find_slot(Classified& c) {
+    c.entry = 0;
+    if (c.port_entry[0]) {
+        c.entry = c.port_entry[0]->load(std::memory_order_acquire);
+        c.side = api::Side::access;
+    }
+    if (c.entry == 0 && c.port_entry[1]) {
+        c.entry = c.port_entry[1]->load(std::memory_order_acquire);
+        c.side = api::Side::core;
+    }
+    if (c.entry == 0) [[unlikely]] {
+        counters_.no_session.add();
+        drop(c.m);
+        return false;
+    }
+    rte_prefetch0(table_.slot_of(c.entry));
+    return true;
+}
+
+// Phase 1c: the slot holds the session (null while a removal is under way).
+bool Worker::find_session(Classified& c) {
+    Session* session = table_.slot_of(c.entry)->load(std::memory_order_acquire);
+    if (session)
+        c.hit = SessionTable::hit_of(c.side, c.entry, session);
+    else if (c.side == api::Side::access && c.port_entry[1])  // the core side may still have it
+        c.hit = table_.lookup(api::Side::core, c.pf.family, c.pf.dst_ip, c.pf.dst_port);
+    else
+        c.hit = {};
+    if (!c.hit.session) [[unlikely]] {
+        counters_.no_session.add();
+        drop(c.m);
+        return false;
+    }
+    // What phase 1e will read: the session now, its flow and SRTP context after 1d.
+    const auto* session_lines = reinterpret_cast<const uint8_t*>(c.hit.session);
     rte_prefetch0(session_lines);
     rte_prefetch0(session_lines + RTE_CACHE_LINE_SIZE);
     rte_prefetch0(session_lines + 2 * RTE_CACHE_LINE_SIZE);
     return true;
 }
 
-// Phase 1c: source checks, RTP/RTCP demultiplexing, and one entry in the crypto lists.
+// Phase 1e: source checks, RTP/RTCP demultiplexing, and one entry in the crypto lists.
 void Worker::prepare(Classified& cl) {
     rte_mbuf* m = cl.m;
     const net::ParsedFrame& pf = cl.pf;
@@ -314,21 +360,31 @@ void Worker::process(rte_mbuf** pkts, uint16_t n, const RxQueue& from, uint64_t 
     hop_valid_[0] = hop_valid_[1] = false;
     counters_.rx_packets.add(n);
 
-    // Phase 1, in three passes so that the session, flow and context of every packet are being
-    // fetched from memory while the others are parsed (with many sessions, they are misses).
+    // Phase 1, in passes so that each dependent level of every packet's lookup (port entry,
+    // slot, session, then flow and context) is being fetched from memory while the other packets
+    // are worked on (with many sessions, each level is a cache miss).
     uint16_t nc = 0;
     for (uint16_t i = 0; i < n; ++i) {
         if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
         if (classify(pkts[i], from, ps.classified[nc])) ++nc;
     }
-    for (uint16_t i = 0; i < nc; ++i) {
+    uint16_t kept = 0;
+    for (uint16_t i = 0; i < nc; ++i)
+        if (find_slot(ps.classified[i])) ps.order[kept++] = static_cast<uint8_t>(i);
+    nc = kept;
+    kept = 0;
+    for (uint16_t i = 0; i < nc; ++i)
+        if (find_session(ps.classified[ps.order[i]])) ps.order[kept++] = ps.order[i];
+    nc = kept;
+    for (uint16_t j = 0; j < nc; ++j) {
+        const uint16_t i = ps.order[j];
         const SessionTable::Hit& hit = ps.classified[i].hit;
         const Session& s = *hit.session;
         rte_prefetch0(&s.flow(hit.flow));
         const bool to_core = flow_side(hit.flow) == api::Side::access;
         (to_core ? s.from_ue_ctx : s.to_ue_ctx)->prefetch(flow_is_rtcp(hit.flow));
     }
-    for (uint16_t i = 0; i < nc; ++i) prepare(ps.classified[i]);
+    for (uint16_t j = 0; j < nc; ++j) prepare(ps.classified[ps.order[j]]);
     // Phase 2: one engine call per operation.
     if (uint16_t k = ps.count[unprotect_rtp])
         engine_.unprotect_rtp({ps.packets[unprotect_rtp], k}, {ps.status[unprotect_rtp], k});

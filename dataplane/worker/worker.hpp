@@ -94,8 +94,10 @@ public:
 private:
     struct Pending;  // a packet between phase 1 and phase 3
 
-    struct Classified;  // a parsed packet and its leg, between phase 1a and 1c
+    struct Classified;  // a parsed packet and its leg, between phase 1a and 1e
     bool classify(rte_mbuf* m, const RxQueue& from, Classified& out);
+    bool find_slot(Classified& c);
+    bool find_session(Classified& c);
     void prepare(Classified& c);
     void finish(Pending& p, srtp::Status status, uint64_t now_ns, rte_mbuf* tx[2][kMaxBurst],
                 uint16_t tx_count[2], uint32_t len);
