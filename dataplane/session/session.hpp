@@ -5,8 +5,10 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 
 #include "dataplane/api/types.hpp"
 #include "dataplane/net/addr.hpp"
@@ -73,6 +75,11 @@ struct alignas(64) FlowState {
     Counter auth_failures, replays, unknown_source, malformed, other_drops;
     Counter last_seen_ns;
     LatchedEndpoint latched;  // access flows: the UE's source, learned from authenticated packets
+
+    // A session's kFlowCount flows come from a huge-page-backed slab (srtp::HugePageSlab), as
+    // sessions and contexts do: every packet updates its flow's counters.
+    static void* operator new[](std::size_t size, std::align_val_t align);
+    static void operator delete[](void* p, std::align_val_t align) noexcept;
 };
 
 // Objects that outlive a modify that does not change them: contexts keep their ROC and replay
@@ -111,6 +118,9 @@ struct alignas(64) Session {
     std::shared_ptr<SessionShared> shared;
 
     FlowState& flow(FlowId f) const { return flows[f]; }
+    // Sessions live in a huge-page-backed slab: their first lines are read by every packet.
+    static void* operator new(std::size_t size, std::align_val_t align);
+    static void operator delete(void* p, std::align_val_t align) noexcept;
     // Points the fast-path views at the owned objects; call before publishing.
     void bind() {
         from_ue_ctx = from_ue.get();

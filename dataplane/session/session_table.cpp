@@ -1,5 +1,7 @@
 #include "dataplane/session/session_table.hpp"
 
+#include "dataplane/srtp/hugepage_slab.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <rte_rcu_qsbr.h>
@@ -75,6 +77,33 @@ api::SessionSpec without_keys(const api::SessionSpec& spec) {
 }
 
 }  // namespace
+
+namespace {
+
+// Never destroyed: a session held by a static object may be freed after static destructors ran.
+srtp::HugePageSlab& session_slab() {
+    static srtp::HugePageSlab* const slab = new srtp::HugePageSlab(sizeof(Session));
+    return *slab;
+}
+// A flow array plus room for an array cookie, should the compiler add one.
+srtp::HugePageSlab& flow_slab() {
+    static srtp::HugePageSlab* const slab =
+        new srtp::HugePageSlab(sizeof(FlowState) * kFlowCount + srtp::HugePageSlab::kAlign);
+    return *slab;
+}
+
+void* from_slab(srtp::HugePageSlab& slab, std::size_t size, std::align_val_t align) {
+    if (size > slab.block_size() || static_cast<size_t>(align) > srtp::HugePageSlab::kAlign)
+        throw std::bad_alloc();
+    return slab.allocate();
+}
+
+}  // namespace
+
+void* Session::operator new(std::size_t size, std::align_val_t align) { return from_slab(session_slab(), size, align); }
+void Session::operator delete(void* p, std::align_val_t) noexcept { session_slab().deallocate(p); }
+void* FlowState::operator new[](std::size_t size, std::align_val_t align) { return from_slab(flow_slab(), size, align); }
+void FlowState::operator delete[](void* p, std::align_val_t) noexcept { flow_slab().deallocate(p); }
 
 KeyFingerprint key_fingerprint(const api::KeySpec& k) {
     // SHA-256 over suite, lifetime, MKI, key and salt: identifies keys without revealing them.

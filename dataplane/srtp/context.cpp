@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include "dataplane/srtp/hugepage_slab.hpp"
+
 #include <bit>
 #include <cstddef>
 #include <cstring>
@@ -44,6 +46,22 @@ bool fail(std::string* error, std::string message) {
 }
 
 }  // namespace
+
+namespace {
+HugePageSlab& context_slab() {
+    // Never destroyed: a context held by a static object may be freed after static destructors ran.
+    static HugePageSlab* const slab = new HugePageSlab(sizeof(Context));
+    return *slab;
+}
+}  // namespace
+
+void* Context::operator new(std::size_t size, std::align_val_t align) {
+    if (size > context_slab().block_size() || static_cast<size_t>(align) > HugePageSlab::kAlign)
+        throw std::bad_alloc();
+    return context_slab().allocate();
+}
+
+void Context::operator delete(void* p, std::align_val_t) noexcept { context_slab().deallocate(p); }
 
 std::unique_ptr<Context> Context::create(const Policy& policy, std::string* error) {
     if (static_cast<size_t>(policy.suite) >= kSuiteCount) {

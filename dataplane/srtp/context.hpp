@@ -3,8 +3,10 @@
 // is used in one direction (protect or unprotect) by one thread at a time.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <vector>
@@ -45,6 +47,11 @@ public:
                                                              std::string* error = nullptr);
 
     ~Context();  // zeroes every key
+
+    // Contexts live in huge-page-backed slabs (HugePageSlab): with many sessions, their keys
+    // are read by every packet.
+    static void* operator new(std::size_t size, std::align_val_t align);
+    static void operator delete(void* p, std::align_val_t align) noexcept;
     Context(const Context&) = delete;
     Context& operator=(const Context&) = delete;
 
