@@ -13,6 +13,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "dataplane/gateway/memif_quiesce.hpp"
 #include "drivers/eal.hpp"
 
 namespace msf::dp {
@@ -169,6 +170,7 @@ Gateway::Gateway(const config::DataplaneConfig& config) : config_(config) {
 Gateway::~Gateway() {
     workers_stop_.store(true);
     rte_eal_mp_wait_lcore();
+    set_memif_quiesce(nullptr);
     server_.reset();
     workers_.clear();
     table_.reset();
@@ -195,6 +197,7 @@ void Gateway::run() {
         const std::atomic<bool>* stop;
     };
     std::vector<Launch> launches(workers_.size());
+    set_memif_quiesce(table_->qsbr());  // a memif peer's disconnect now waits for the workers
     for (size_t w = 0; w < workers_.size(); ++w) {
         launches[w] = {workers_[w].get(), &worker_queues_[w], &workers_stop_};
         rte_eal_remote_launch(
@@ -213,6 +216,7 @@ void Gateway::run() {
     }
     workers_stop_.store(true);
     rte_eal_mp_wait_lcore();
+    set_memif_quiesce(nullptr);
 }
 
 void Gateway::control_tick(uint64_t now_ns) {
