@@ -454,9 +454,10 @@ def hugepages_setup(resources, want, needed_mb):
 # msf-gen
 
 def gen_command(args, calls, access_port, core_port, rate, size, duration_s, warmup_s, prefix, eal):
+    """One-shot msf-gen for the rtpengine baseline: one queue per net_af_packet port, so one lcore."""
     cmd = [os.path.join(args.build, "bench/gen/msf-gen"), "--calls", calls,
            "--access-port", access_port, "--core-port", core_port, "--file-prefix", prefix,
-           "--lcores", args.gen_lcores, "--mode", "hairpin", "--rate", str(int(rate)),
+           "--lcores", args.gen_lcore_one, "--mode", "hairpin", "--rate", str(int(rate)),
            "--size", str(size), "--duration", str(duration_s), "--warmup", str(warmup_s), "--json"]
     if eal:
         cmd += ["--eal", eal]
@@ -1036,6 +1037,18 @@ class RtpengineTestbed(Testbed):
 
 # ---------------------------------------------------------------------------------------------
 
+def lcore_ids(text):
+    """The lcore ids of an EAL core list ("3", "8-11", "0,4-5"); None for the EAL's other
+    --lcores forms (lcore@cpu, groups in parentheses), which are passed on unchecked."""
+    ids = []
+    for part in text.split(","):
+        first, dash, last = part.strip().partition("-")
+        if not first.isdigit() or (dash and not last.isdigit()):
+            return None
+        ids.extend(range(int(first), int(last if dash else first) + 1))
+    return sorted(set(ids)) or None
+
+
 def default_lcores(workers):
     cpus = os.cpu_count() or 1
     dp = ",".join(str(c) for c in range(0, workers + 1))
@@ -1060,7 +1073,8 @@ def parse_args(argv):
                          "(net_af_packet over veth pairs; the smoke's default, see README)")
     ap.add_argument("--dp-lcores", help="msf-dataplane --lcores (default 0..workers)")
     ap.add_argument("--dp-eal", help="msf-dataplane --eal: extra EAL arguments")
-    ap.add_argument("--gen-lcores", help="msf-gen --lcores (default the next CPU, else 0)")
+    ap.add_argument("--gen-lcores", help="msf-gen --lcores (default the next CPU, else 0); several lcores "
+                                         "split the queues and the rate, at most --gen-queues of them")
     ap.add_argument("--gen-eal", help="msf-gen --eal (default --in-memory or --no-huge, -m 512)")
     ap.add_argument("--gen-queues", type=int,
                     help="msf-gen --queues: queues per memif/veth port (default --workers, so every "
@@ -1094,12 +1108,24 @@ def parse_args(argv):
     args.gen_queues = args.gen_queues or args.workers
     if not 1 <= args.gen_queues <= 16:
         ap.error("--gen-queues: 1..16")
+    # msf-dataplane opens one memif queue per worker and drops a client asking for more rings
+    # ("Invalid ring index"): msf-gen would never hear an ARP answer.
+    if (args.link or "memif") == "memif" and args.gen_queues > args.workers:
+        ap.error(f"--gen-queues {args.gen_queues} > --workers {args.workers}: msf-dataplane opens one memif queue "
+                 "per worker and refuses a client with more")
     if not 0 < args.resolution < 1:
         ap.error("--resolution is a fraction, e.g. 0.02")
     args.link = args.link or "memif"
     dp, gen = default_lcores(args.workers)
     args.dp_lcores = args.dp_lcores or dp
     args.gen_lcores = args.gen_lcores or gen
+    # Each msf-gen lcore owns queues q with q % lcores == its index (bench/gen/README.md).
+    gen_ids = lcore_ids(args.gen_lcores)
+    if gen_ids and len(gen_ids) > args.gen_queues:
+        ap.error(f"--gen-lcores {args.gen_lcores} is {len(gen_ids)} lcores for {args.gen_queues} msf-gen queue(s): "
+                 "each lcore needs a queue of its own (--gen-queues, at most --workers with memif)")
+    # The rtpengine baseline's msf-gen has one queue per port (net_af_packet): its first lcore.
+    args.gen_lcore_one = str(gen_ids[0]) if gen_ids else args.gen_lcores
     args.build = os.path.abspath(args.build)
     if args.baseline == "auto":
         args.baseline = "rtpengine" if os.access(RTPENGINE, os.X_OK) else "none"

@@ -26,7 +26,7 @@ std::string_view gen_mode_name(GenMode mode);
 // The limits of a trial's settings, on the command line and in a --serve request alike.
 inline constexpr double kMaxRatePps = 1e9;
 inline constexpr double kMaxTrialSeconds = 86400;
-// memif negotiates up to 255 rings per direction; one lcore polling more than this many queues
+// memif negotiates up to 255 rings per direction; an lcore polling more than this many queues
 // would spend its time on empty polls.
 inline constexpr uint16_t kMaxQueues = 16;
 
@@ -45,8 +45,9 @@ struct GenOptions {
     bool ipv6 = false;        // the calls must be IPv6 (a check: the family comes from the calls)
     bool json = false;
     uint32_t verify_every = 1000;  // protect: unprotect and byte-check every Nth packet with libsrtp2
-    // rx and tx queues on each port, all polled by the one lcore; stream s always sends on
-    // queue s % queues (memif has no RSS: queue i is the dataplane's rx queue i, one worker's).
+    // rx and tx queues on each port; stream s always sends on queue s % queues (memif has no RSS:
+    // queue i is the dataplane's rx queue i, one worker's). With K lcores, lcore k owns the
+    // queues q with q % K == k (lane_plan.hpp), so queues >= K, checked once the EAL is up.
     uint16_t queues = 1;
     // Set up once, then run one trial per JSON request line on stdin (trial_request.hpp) and
     // answer each with the --json report line, until EOF or SIGTERM.

@@ -1,5 +1,5 @@
-// msf-gen: the DPDK traffic generator and receiver of the end-to-end benchmark (issue 6). One
-// lcore sends and receives on two ports: the access port faces the gateway's access side (we are
+// msf-gen: the DPDK traffic generator and receiver of the end-to-end benchmark (issue 6). Its
+// lcores send and receive on two ports: the access port faces the gateway's access side (we are
 // the UEs), the core port its core side (we are the core peers). Modes, payload and the
 // command line: gen_options.hpp, payload.hpp, bench/gen/README.md.
 //
@@ -14,21 +14,32 @@
 // process, so the gateway's memif peer never disconnects while the gateway polls (DPDK 22.11's
 // memif_disconnect() unmaps the rings under a running rx burst: bench/README.md).
 //
-// --queues N: every port has N rx and N tx queues, all polled by this one lcore. Stream s always
-// sends on queue s % N and a reflection leaves on the queue it arrived on, so each direction of
-// each stream stays on one gateway worker (memif has no RSS: our queue i is its rx queue i).
+// --queues N: every port has N rx and N tx queues. Stream s always sends on queue s % N and a
+// reflection leaves on the queue it arrived on, so each direction of each stream stays on one
+// gateway worker (memif has no RSS: our queue i is its rx queue i).
+//
+// --lcores with K lcores (K <= N): each lcore is a lane (lane_plan.hpp) owning queues q with
+// q % K == its index and the streams on them; it sends, polls, reflects and counts only those,
+// into its own receiver, histogram and counters, so nothing is shared per packet. Set-up (ARP/ND,
+// latching) runs on the main lcore alone before the lanes start; the main lcore is lane 0 and
+// also reads --serve's stdin. A trial (trial_sync.hpp): the main lcore publishes the settings,
+// every lane drains, meets the others at the start barrier, runs the trial and keeps a copy of
+// its result; once all are done the main lcore merges them (report.hpp merge_lane_result).
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_pause.h>
 
 #include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -44,6 +55,7 @@
 #include "bench/gen/calls_file.hpp"
 #include "bench/gen/export_pcap.hpp"
 #include "bench/gen/gen_options.hpp"
+#include "bench/gen/lane_plan.hpp"
 #include "bench/gen/payload.hpp"
 #include "bench/gen/received_frame.hpp"
 #include "bench/gen/receiver.hpp"
@@ -52,6 +64,7 @@
 #include "bench/gen/sequence_state.hpp"
 #include "bench/gen/srtp_stream.hpp"
 #include "bench/gen/trial_request.hpp"
+#include "bench/gen/trial_sync.hpp"
 #include "dataplane/neigh/address_kinds.hpp"
 #include "dataplane/neigh/arp.hpp"
 #include "dataplane/neigh/ndisc.hpp"
@@ -114,23 +127,46 @@ struct Side {
     net::IpAddr any_v4, any_v6;  // a source for our ARP requests / NS
 };
 
-// One stream: what is sent, where it comes back, its sequence number.
-struct Stream {
+// One stream: what is sent, where it comes back, its sequence number. Written only by the lane
+// that owns it; a cache line of its own so lanes do not share lines.
+struct alignas(64) Stream {
     uint32_t flow = 0;              // the stamp's session field; its SSRC is session_ssrc(flow)
     net::UdpFrameTemplate tx;       // core leg (hairpin, protect) or access leg (unprotect)
     net::UdpFrameTemplate reflect;  // hairpin: B's UE to B's MSF access address
     uint32_t next_seq = 0;
     uint16_t queue = 0;             // the tx queue this stream always uses (index % --queues)
+    uint16_t lane = 0;              // the lane owning that queue
+    uint32_t local = 0;             // its index in the lane's streams and receiver
+    uint32_t first_counted_seq = 0; // next_seq when the counted window began
     std::unique_ptr<SrtpStream> sender;    // unprotect: protects what we send
     std::unique_ptr<SrtpStream> verifier;  // protect: unprotects the samples (made on the first)
     uint32_t highest_srtp_seq = 0;     // protect: extended RTP sequence of the clear header
     bool any_srtp = false;
 };
 
+// What one lane (lcore) owns and counts. Only its lcore touches it during a trial; `report` is
+// the copy the main lcore merges after the lane said it is done.
+struct alignas(64) LaneState {
+    Lane plan;
+    unsigned lcore = 0;
+    Receiver receiver{0};  // indexed by Stream::local
+    RunResult result;      // this lane's part of the running trial
+    RunResult report;      // its part of the last finished trial
+    uint32_t next_stream = 0;  // round-robin position in plan.streams
+    uint64_t protect_seen = 0;
+    bool counting = false;
+};
+
+class Generator;
+struct LaneLaunch {
+    Generator* generator;
+    size_t lane;
+};
+
 class Generator {
 public:
     Generator(GenOptions options, std::vector<GenSession> sessions)
-        : o_(std::move(options)), sessions_(std::move(sessions)), receiver_(0) {}
+        : o_(std::move(options)), sessions_(std::move(sessions)) {}
 
     int run() {
         std::string error;
@@ -141,9 +177,18 @@ public:
             std::fprintf(stderr, "msf-gen: %s\n", error.c_str());
             return 1;
         }
-        if (o_.serve) return serve();
-        traffic();
-        save_sequences();
+        learning_ = false;  // the templates are built: the lanes only answer ARP/ND from now on
+        if (!start_lanes(&error)) {
+            std::fprintf(stderr, "msf-gen: %s\n", error.c_str());
+            return 1;
+        }
+        if (o_.serve) {
+            serve();
+            stop_lanes();
+            return 0;
+        }
+        run_trial(false);
+        stop_lanes();
         if (o_.json) std::printf("%s\n", format_result_json(result_).c_str());
         else std::printf("%s", format_result_text(result_).c_str());
         std::fflush(stdout);
@@ -180,7 +225,8 @@ public:
                 answer(format_trial_error(request.error().message));
                 continue;
             }
-            run_trial(*request);
+            apply_trial(*request);
+            run_trial(true);
             if (g_stop) {
                 answer(format_trial_error("interrupted"));
                 break;
@@ -205,7 +251,7 @@ public:
             const int ready = ::poll(&in, 1, kServeIdlePollMs);
             if (ready < 0 && errno != EINTR) return false;
             if (ready <= 0) {
-                poll_all(rte_rdtsc());
+                poll_lane(lanes_[0], rte_rdtsc());
                 continue;
             }
             char buffer[4096];
@@ -217,27 +263,99 @@ public:
         }
     }
 
-    // A trial of the server: what is still in flight from the last one is received and
-    // discarded, the per-trial counters start from zero, then the trial runs as a one-shot does.
-    void run_trial(const TrialSettings& t) {
-        drain();
+    void apply_trial(const TrialSettings& t) {
         o_.rate = t.rate;
         o_.size = t.size;
         o_.duration_s = t.duration_s;
         o_.warmup_s = t.warmup_s;
-        receiver_ = Receiver(streams_.size());
+    }
+
+    // One trial on every lane, this (main) lcore being lane 0; the lanes' results merged into
+    // result_. drain_first (a server's trial): what is still in flight from the last trial is
+    // received and discarded first.
+    void run_trial(bool drain_first) {
+        split_rate(plans_, streams_.size(), o_.rate);
+        for (size_t i = 0; i < lanes_.size(); ++i) lanes_[i].plan.rate = plans_[i].rate;
         result_.size = o_.size;
         result_.offered_pps = o_.rate;
         result_.duration_s = 0;
         result_.totals = {};
         result_.latency.clear();
         result_.tx_ring_full = result_.reflect_dropped = result_.unexpected = result_.verified = 0;
-        counting_ = false;
-        traffic();
+        drain_first_ = drain_first;
+        sync_->publish();  // the settings above go with it
+        run_lane_trial(lanes_[0]);
+        sync_->finish();
+        sync_->wait_done();
+        for (const LaneState& lane : lanes_) merge_lane_result(result_, lane.report);
         save_sequences();
     }
 
+    // A worker lcore's life: a trial each time the generation moves, otherwise idle, polling its
+    // queues every kServeIdlePollMs (ARP/ND answered, stragglers freed), until stop_lanes().
+    void lane_loop(size_t index) {
+        LaneState& lane = lanes_[index];
+        uint32_t seen = 0;
+        uint64_t next_poll = 0;
+        while (!quit_.load(std::memory_order_acquire)) {
+            const uint32_t generation = sync_->generation();
+            if (generation != seen) {
+                seen = generation;
+                run_lane_trial(lane);
+                sync_->finish();
+                continue;
+            }
+            const uint64_t now = rte_rdtsc();
+            if (now >= next_poll) {
+                poll_lane(lane, now);
+                next_poll = now + hz_ * kServeIdlePollMs / 1000;
+            }
+            rte_pause();
+        }
+    }
+
+    static int lane_main(void* arg) {
+        const auto* launch = static_cast<const LaneLaunch*>(arg);
+        launch->generator->lane_loop(launch->lane);
+        return 0;
+    }
+
+    bool start_lanes(std::string* error) {
+        launches_.resize(lanes_.size());
+        for (size_t i = 1; i < lanes_.size(); ++i) {
+            launches_[i] = {this, i};
+            if (rte_eal_remote_launch(lane_main, &launches_[i], lanes_[i].lcore) != 0) {
+                *error = "cannot start lane " + std::to_string(i) + " on lcore " + std::to_string(lanes_[i].lcore);
+                return false;  // the destructor stops the lanes already running
+            }
+            ++launched_;
+        }
+        return true;
+    }
+
+    void stop_lanes() {
+        quit_.store(true, std::memory_order_release);
+        if (launched_ > 0) rte_eal_mp_wait_lcore();
+        launched_ = 0;
+    }
+
+    // One lane's part of a trial: drain (a server's trial), zero its counters, wait for every
+    // lane at the barrier so the counted windows coincide, run, keep a copy for the merge.
+    void run_lane_trial(LaneState& lane) {
+        if (drain_first_) drain(lane);
+        lane.receiver = Receiver(lane.plan.streams.size());
+        lane.result.duration_s = 0;
+        lane.result.totals = {};
+        lane.result.latency.clear();
+        lane.result.tx_ring_full = lane.result.reflect_dropped = lane.result.unexpected = lane.result.verified = 0;
+        lane.counting = false;
+        sync_->arrive_and_wait(g_stop);
+        traffic(lane);
+        lane.report = lane.result;
+    }
+
     ~Generator() {
+        stop_lanes();
         access_.port.reset();
         core_.port.reset();
         if (eal_started_) drivers::stop_eal();  // after every port is closed
@@ -252,10 +370,16 @@ private:
     EndpointMap core_rx_;    // destination on the core side -> stream
     Side access_, core_;
     rte_mempool* pool_ = nullptr;
-    Receiver receiver_;
-    RunResult result_;
+    RunResult result_;  // the merged trial
     uint64_t hz_ = 0;
-    uint64_t protect_seen_ = 0;
+    std::vector<Lane> plans_;
+    std::vector<LaneState> lanes_;  // lane 0 is the main lcore
+    std::vector<LaneLaunch> launches_;
+    size_t launched_ = 0;
+    bool learning_ = true;     // set-up: ARP/ND answers teach us the gateway's MACs
+    bool drain_first_ = false; // the running trial drains first (written before the generation moves)
+    std::unique_ptr<TrialSync> sync_;      // one per lane plan
+    std::atomic<bool> quit_{false};
     SequenceState sequences_{0, 0};
     bool eal_started_ = false;
     bool latched_ = false;
@@ -320,12 +444,40 @@ private:
         sequences_ = SequenceState::load(sequence_path(), calls_fingerprint(sessions_), sessions_.size());
         const size_t count = o_.mode == GenMode::hairpin ? pairs_.size() : sessions_.size();
         streams_.resize(count);
-        receiver_ = Receiver(count);
         result_.mode = std::string(gen_mode_name(o_.mode));
         result_.sessions = count;
         result_.size = o_.size;
         result_.offered_pps = o_.rate;
         result_.gateway_ops_per_packet = o_.mode == GenMode::hairpin ? 2 : 1;
+        return true;
+    }
+
+    // Lane 0 on the main lcore, then one per worker lcore in EAL order; each stream learns its
+    // lane and its index there.
+    bool plan_lanes_over_lcores(std::string* error) {
+        const size_t lcores = rte_lcore_count();
+        if (const auto refused = lanes_error(o_.queues, lcores)) {
+            *error = *refused + " (--lcores " + o_.lcores + ")";
+            return false;
+        }
+        plans_ = plan_lanes(streams_.size(), o_.queues, lcores, o_.rate);
+        lanes_ = std::vector<LaneState>(lcores);
+        sync_ = std::make_unique<TrialSync>(lcores);
+        lanes_[0].lcore = rte_get_main_lcore();
+        size_t next = 1;
+        unsigned lcore;
+        RTE_LCORE_FOREACH_WORKER(lcore) {
+            if (next < lanes_.size()) lanes_[next++].lcore = lcore;
+        }
+        for (size_t i = 0; i < lanes_.size(); ++i) {
+            lanes_[i].plan = plans_[i];
+            lanes_[i].receiver = Receiver(plans_[i].streams.size());
+            for (size_t k = 0; k < plans_[i].streams.size(); ++k) {
+                Stream& st = streams_[plans_[i].streams[k]];
+                st.lane = static_cast<uint16_t>(i);
+                st.local = static_cast<uint32_t>(k);
+            }
+        }
         return true;
     }
 
@@ -353,6 +505,7 @@ private:
         eal_started_ = true;
         hz_ = rte_get_tsc_hz();
         result_.tsc_hz = hz_;
+        if (!plan_lanes_over_lcores(error)) return false;
         // Each queue's rx ring holds up to 1024 mbufs on each port.
         const unsigned pool_size = std::max(kPoolSize, 4096u * o_.queues + 8191u);
         pool_ = rte_pktmbuf_pool_create("msf_gen_pool", pool_size, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
@@ -384,7 +537,8 @@ private:
 
     // ---- neighbours: we answer for our addresses, and learn the gateway's MACs ----
 
-    void send_frame(Side& side, const uint8_t* bytes, size_t len) {
+    // On `queue`: the queue the question came in on (its lane owns it), 0 during set-up.
+    void send_frame(Side& side, const uint8_t* bytes, size_t len, uint16_t queue = 0) {
         rte_mbuf* m = rte_pktmbuf_alloc(pool_);
         if (m == nullptr) return;
         uint8_t* out = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(len)));
@@ -393,7 +547,7 @@ private:
             return;
         }
         std::memcpy(out, bytes, len);
-        if (rte_eth_tx_burst(side.port->id(), 0, &m, 1) != 1) rte_pktmbuf_free(m);
+        if (rte_eth_tx_burst(side.port->id(), queue, &m, 1) != 1) rte_pktmbuf_free(m);
     }
 
     static size_t write_ethernet(uint8_t* out, const net::MacAddr& dst, const net::MacAddr& src, uint16_t type) {
@@ -405,7 +559,7 @@ private:
 
     // RFC 4861 §7.2.2 / §7.2.4: NS and NA in an IPv6 header with hop limit 255.
     void send_icmp6(Side& side, const net::MacAddr& dst_mac, const net::IpAddr& src, const net::IpAddr& dst,
-                    const uint8_t* message, size_t len) {
+                    const uint8_t* message, size_t len, uint16_t queue = 0) {
         uint8_t frame[128] = {};
         size_t at = write_ethernet(frame, dst_mac, side.port->mac(), net::kEtherTypeIpv6);
         net::store_be32(frame + at, 0x60000000u);
@@ -416,7 +570,7 @@ private:
         std::memcpy(frame + at + 24, dst.bytes.data(), 16);
         at += net::kIpv6HeaderLen;
         std::memcpy(frame + at, message, len);
-        send_frame(side, frame, at + len);
+        send_frame(side, frame, at + len, queue);
     }
 
     void solicit(Side& side, const net::IpAddr& target) {
@@ -434,13 +588,16 @@ private:
         }
     }
 
+    // Only during set-up (one lcore): the templates hold the MACs once the lanes run.
     void learn(Side& side, const net::IpAddr& ip, const net::MacAddr& mac) {
+        if (!learning_) return;
         const auto it = side.gateway.find(ip);
         if (it != side.gateway.end() && neigh::is_unicast_mac(mac)) it->second = mac;
     }
 
     // ARP and ND frames: answer a question about an address we impersonate, learn the gateway.
-    void on_neighbour_frame(Side& side, const uint8_t* frame, uint32_t len, const net::ParsedFrame& parsed) {
+    void on_neighbour_frame(Side& side, const uint8_t* frame, uint32_t len, const net::ParsedFrame& parsed,
+                            uint16_t queue) {
         if (parsed.kind == net::FrameKind::arp) {
             const auto arp = neigh::parse_arp(std::span<const uint8_t>(frame + parsed.l3_offset, len - parsed.l3_offset));
             if (!arp.ok()) return;
@@ -450,7 +607,7 @@ private:
             const size_t at = write_ethernet(reply, arp.value.sender_mac, side.port->mac(), net::kEtherTypeArp);
             neigh::write_arp(reply + at, {neigh::ArpOp::reply, side.port->mac(), arp.value.target_ip, arp.value.sender_mac,
                                           arp.value.sender_ip});
-            send_frame(side, reply, 60);
+            send_frame(side, reply, 60, queue);
             return;
         }
         if (parsed.kind != net::FrameKind::icmp6) return;
@@ -480,7 +637,7 @@ private:
                                          : (ns.value.source_link_addr ? *ns.value.source_link_addr
                                                                       : net::MacAddr{{frame[6], frame[7], frame[8], frame[9],
                                                                                       frame[10], frame[11]}});
-        send_icmp6(side, dst_mac, ns.value.target, dst, out, sizeof out);
+        send_icmp6(side, dst_mac, ns.value.target, dst, out, sizeof out, queue);
     }
 
     static bool resolved(const Side& side) {
@@ -527,7 +684,7 @@ private:
                 const auto* frame = rte_pktmbuf_mtod(rx[i], const uint8_t*);
                 net::ParsedFrame parsed;
                 if (net::parse_frame(frame, rte_pktmbuf_data_len(rx[i]), {}, parsed) == net::FrameError::none)
-                    on_neighbour_frame(side, frame, rte_pktmbuf_data_len(rx[i]), parsed);
+                    on_neighbour_frame(side, frame, rte_pktmbuf_data_len(rx[i]), parsed, q);
             }
             rte_pktmbuf_free_bulk(rx, n);
         }
@@ -671,7 +828,7 @@ private:
                     uint8_t* frame = rte_pktmbuf_mtod(rx[i], uint8_t*);
                     const ReceivedFrame r = classify_received(frame, rte_pktmbuf_data_len(rx[i]), side == &core_, o_.size);
                     if (r.kind == ReceivedKind::neighbour)
-                        on_neighbour_frame(*side, frame, rte_pktmbuf_data_len(rx[i]), r.parsed);
+                        on_neighbour_frame(*side, frame, rte_pktmbuf_data_len(rx[i]), r.parsed, q);
                     if (r.kind == ReceivedKind::udp && side == &core_ && r.payload.status == PayloadStatus::ok &&
                         (r.payload.id.flags & kFlagLatch)) {
                         const auto it = back_at.find(key_of(r.parsed.family, r.parsed.dst_ip, r.parsed.dst_port));
@@ -687,15 +844,16 @@ private:
         }
     }
 
-    // ---- traffic ----
+    // ---- traffic: everything below runs on a lane's lcore and touches only what it owns ----
 
     Side& tx_side() { return o_.mode == GenMode::unprotect ? access_ : core_; }
 
-    // Builds up to `count` packets round-robin over the streams, sends each on its stream's
-    // queue, returns how many the port took.
-    uint32_t send_burst(uint32_t count, bool counted, uint64_t* tx_ring_full) {
+    // Builds up to `count` packets round-robin over the lane's streams, sends each on its
+    // stream's queue, returns how many the port took.
+    uint32_t send_burst(LaneState& lane, uint32_t count, bool counted) {
         rte_mbuf* tx[kBurst];
         if (rte_pktmbuf_alloc_bulk(pool_, tx, count) != 0) return 0;
+        const std::vector<uint32_t>& mine = lane.plan.streams;
         // Per queue, in build order: the packets and the build position of each.
         std::array<std::array<rte_mbuf*, kBurst>, kMaxQueues> on_queue;
         std::array<std::array<uint32_t, kBurst>, kMaxQueues> position;
@@ -704,8 +862,8 @@ private:
         const uint64_t now = rte_rdtsc();
         uint32_t built = 0;
         for (uint32_t i = 0; i < count; ++i) {
-            const uint32_t s = next_stream_;
-            next_stream_ = next_stream_ + 1 == streams_.size() ? 0 : next_stream_ + 1;
+            const uint32_t s = mine[lane.next_stream];
+            lane.next_stream = lane.next_stream + 1 == mine.size() ? 0 : lane.next_stream + 1;
             Stream& st = streams_[s];
             rte_mbuf* m = tx[built];
             uint8_t* payload = rte_pktmbuf_mtod(m, uint8_t*);  // at the default headroom
@@ -727,12 +885,12 @@ private:
         for (uint32_t i = built; i < count; ++i) rte_pktmbuf_free(tx[i]);
         uint32_t sent = 0;
         uint32_t first_refused = built;  // build position
-        for (uint16_t q = 0; q < o_.queues; ++q) {
+        for (const uint16_t q : lane.plan.queues) {
             if (queued[q] == 0) continue;
             const uint16_t took = rte_eth_tx_burst(tx_side().port->id(), q, on_queue[q].data(), queued[q]);
             sent += took;
             if (counted)
-                for (uint16_t i = 0; i < took; ++i) receiver_.count_sent(stream_at[position[q][i]]);
+                for (uint16_t i = 0; i < took; ++i) lane.receiver.count_sent(streams_[stream_at[position[q][i]]].local);
             if (took == queued[q]) continue;
             // The queue is full: those packets were never offered; their sequence numbers are
             // reused (a stream's packets are all on its queue, the refused ones its last) so the
@@ -740,41 +898,51 @@ private:
             for (uint16_t i = queued[q]; i-- > took;) --streams_[stream_at[position[q][i]]].next_seq;
             first_refused = std::min(first_refused, position[q][took]);
             rte_pktmbuf_free_bulk(on_queue[q].data() + took, queued[q] - took);
-            *tx_ring_full += queued[q] - took;
+            lane.result.tx_ring_full += queued[q] - took;
         }
-        if (first_refused < built) next_stream_ = stream_at[first_refused];  // they go first next time
+        if (first_refused < built) lane.next_stream = streams_[stream_at[first_refused]].local;  // they go first next time
         return sent;
     }
 
+    // The stream a received packet belongs to, when this lane owns it. A stream's packets come
+    // back on its own queue (one gateway worker per queue); one on another lane's queue would
+    // mean the gateway moved the stream between workers: counted as unexpected, not touched.
+    Stream* owned(const LaneState& lane, const EndpointMap& map, const net::ParsedFrame& parsed) {
+        const auto it = map.find(key_of(parsed.family, parsed.dst_ip, parsed.dst_port));
+        if (it == map.end()) return nullptr;
+        Stream& st = streams_[it->second];
+        return &lanes_[st.lane] == &lane ? &st : nullptr;
+    }
+
     // RTP out of the gateway's core side: the end of every mode but protect.
-    void on_core_udp(const ReceivedFrame& r, uint64_t now) {
+    void on_core_udp(LaneState& lane, const ReceivedFrame& r, uint64_t now) {
         const net::ParsedFrame& parsed = r.parsed;
         if (r.payload.status == PayloadStatus::ok && (r.payload.id.flags & kFlagLatch)) return;  // a late latch repeat
-        const auto it = core_rx_.find(key_of(parsed.family, parsed.dst_ip, parsed.dst_port));
-        if (it == core_rx_.end() || r.payload.status == PayloadStatus::not_ours) {
-            ++result_.unexpected;
+        const Stream* st = owned(lane, core_rx_, parsed);
+        if (st == nullptr || r.payload.status == PayloadStatus::not_ours) {
+            ++lane.result.unexpected;
             return;
         }
-        const uint32_t s = it->second;
         if (!(r.payload.id.flags & kFlagCounted)) return;  // warm-up traffic
-        if (r.payload.status != PayloadStatus::ok || r.payload.id.session != streams_[s].flow) {
-            receiver_.count_corrupted(s);
+        if (r.payload.status != PayloadStatus::ok || r.payload.id.session != st->flow) {
+            lane.receiver.count_corrupted(st->local);
             return;
         }
-        if (receiver_.on_packet(s, r.payload.id.seq) != Arrival::duplicate) result_.latency.record(now - r.payload.id.tsc);
+        if (lane.receiver.on_packet(st->local, r.payload.id.seq) != Arrival::duplicate)
+            lane.result.latency.record(now - r.payload.id.tsc);
     }
 
     // SRTP toward a UE in protect mode: counted by its clear RTP header (RFC 3711 §3.1), every
     // Nth one unprotected with libsrtp2 and byte-checked.
-    void on_access_srtp(rte_mbuf* m, const net::ParsedFrame& parsed, uint64_t now) {
+    void on_access_srtp(LaneState& lane, rte_mbuf* m, const net::ParsedFrame& parsed, uint64_t now) {
         uint8_t* frame = rte_pktmbuf_mtod(m, uint8_t*);
-        const auto it = access_rx_.find(key_of(parsed.family, parsed.dst_ip, parsed.dst_port));
-        if (it == access_rx_.end() || parsed.payload_len < kRtpHeaderLen) {
-            ++result_.unexpected;
+        Stream* found = owned(lane, access_rx_, parsed);
+        if (found == nullptr || parsed.payload_len < kRtpHeaderLen) {
+            ++lane.result.unexpected;
             return;
         }
-        const uint32_t s = it->second;
-        Stream& st = streams_[s];
+        Stream& st = *found;
+        const auto s = static_cast<size_t>(found - streams_.data());  // protect: stream s is session s
         uint8_t* packet = frame + parsed.payload_offset;
         // RFC 3711 Appendix A: the 16-bit sequence number extended around the highest seen.
         const uint16_t seq16 = net::load_be16(packet + 2);
@@ -783,10 +951,10 @@ private:
                                          : seq16;
         if (!st.any_srtp || static_cast<int32_t>(seq - st.highest_srtp_seq) > 0) st.highest_srtp_seq = seq;
         st.any_srtp = true;
-        if (++protect_seen_ % o_.verify_every != 0) {
+        if (++lane.protect_seen % o_.verify_every != 0) {
             // Warm-up packets cannot be told apart without decrypting; the sender counts from
             // the first counted sequence, so the receiver counts from there too.
-            if (counted_seq(s, seq)) receiver_.on_packet(s, seq);
+            if (counted_seq(lane, st, seq)) lane.receiver.on_packet(st.local, seq);
             return;
         }
         if (!st.verifier) {
@@ -799,24 +967,24 @@ private:
                                        ? check_payload(std::span<const uint8_t>(packet, len), o_.size)
                                        : PayloadCheck{PayloadStatus::corrupted, {}};
         if (check.status != PayloadStatus::ok || check.id.session != st.flow) {
-            if (counted_seq(s, seq)) receiver_.count_corrupted(s);
+            if (counted_seq(lane, st, seq)) lane.receiver.count_corrupted(st.local);
             return;
         }
-        ++result_.verified;
+        ++lane.result.verified;
         if (!(check.id.flags & kFlagCounted)) return;
-        if (receiver_.on_packet(s, seq) != Arrival::duplicate) result_.latency.record(now - check.id.tsc);
+        if (lane.receiver.on_packet(st.local, seq) != Arrival::duplicate) lane.result.latency.record(now - check.id.tsc);
     }
 
-    // Every rx queue of both ports once; returns the number of frames received.
-    uint32_t poll_all(uint64_t now) {
+    // Every rx queue of the lane on both ports once; returns the number of frames received.
+    uint32_t poll_lane(LaneState& lane, uint64_t now) {
         uint32_t n = 0;
-        for (uint16_t q = 0; q < o_.queues; ++q) n += poll(access_, q, now) + poll(core_, q, now);
+        for (const uint16_t q : lane.plan.queues) n += poll(lane, access_, q, now) + poll(lane, core_, q, now);
         return n;
     }
 
     // One rx queue; a hairpin reflection leaves on the same queue number of the access port, so
     // B's UE->network direction stays on the worker that sent A's network->UE packets.
-    uint32_t poll(Side& side, uint16_t queue, uint64_t now) {
+    uint32_t poll(LaneState& lane, Side& side, uint16_t queue, uint64_t now) {
         rte_mbuf* rx[kBurst];
         rte_mbuf* reflect[kBurst];
         uint16_t reflected = 0;
@@ -829,16 +997,18 @@ private:
                                                     : ReceivedFrame{};
             const net::ParsedFrame& parsed = r.parsed;
             if (r.kind != ReceivedKind::udp) {
-                if (r.kind == ReceivedKind::neighbour) on_neighbour_frame(side, frame, rte_pktmbuf_data_len(m), parsed);
-                else ++result_.unexpected;
+                if (r.kind == ReceivedKind::neighbour)
+                    on_neighbour_frame(side, frame, rte_pktmbuf_data_len(m), parsed, queue);
+                else ++lane.result.unexpected;
                 rte_pktmbuf_free(m);
                 continue;
             }
             if (core_side) {
-                on_core_udp(r, now);
+                on_core_udp(lane, r, now);
             } else if (o_.mode == GenMode::protect) {
-                on_access_srtp(m, parsed, now);
+                on_access_srtp(lane, m, parsed, now);
             } else if (o_.mode == GenMode::hairpin) {
+                // Only the stream's read-only reflection template is used: any lane may reflect.
                 const auto it = access_rx_.find(key_of(parsed.family, parsed.dst_ip, parsed.dst_port));
                 if (it != access_rx_.end()) {
                     const ReflectedFrame out =
@@ -851,9 +1021,9 @@ private:
                         continue;
                     }
                 }
-                ++result_.unexpected;
+                ++lane.result.unexpected;
             } else {
-                ++result_.unexpected;
+                ++lane.result.unexpected;
             }
             rte_pktmbuf_free(m);
         }
@@ -861,63 +1031,62 @@ private:
             const uint16_t sent = rte_eth_tx_burst(access_.port->id(), queue, reflect, reflected);
             if (sent < reflected) {
                 rte_pktmbuf_free_bulk(reflect + sent, reflected - sent);
-                result_.reflect_dropped += reflected - sent;
+                lane.result.reflect_dropped += reflected - sent;
             }
         }
         return n;
     }
 
-    void traffic() {
+    // The lane paces its share of the rate (lane_plan.hpp) by TSC from the common start.
+    void traffic(LaneState& lane) {
         const auto ticks = [&](double s) { return static_cast<uint64_t>(s * static_cast<double>(hz_)); };
         const uint64_t start = rte_rdtsc();
         const uint64_t counted_from = start + ticks(o_.warmup_s);
         const uint64_t counted_until = counted_from + ticks(o_.duration_s);
-        first_counted_seq_.assign(streams_.size(), 0);
+        const bool sends = !lane.plan.streams.empty();
+        const double rate = lane.plan.rate;
+        for (const uint32_t s : lane.plan.streams) streams_[s].first_counted_seq = 0;
         uint64_t offered = 0;  // all phases, for the pacing
         uint64_t now = start;
         bool counting = false;
         while (now < counted_until && !g_stop) {
             if (!counting && now >= counted_from) {
                 counting = true;
-                for (size_t s = 0; s < streams_.size(); ++s) first_counted_seq_[s] = streams_[s].next_seq;
-                counting_ = true;
+                for (const uint32_t s : lane.plan.streams) streams_[s].first_counted_seq = streams_[s].next_seq;
+                lane.counting = true;
             }
-            uint64_t want = kBurst;
-            if (o_.rate > 0) {
-                const auto due = static_cast<uint64_t>(static_cast<double>(now - start) * o_.rate / static_cast<double>(hz_));
+            uint64_t want = sends ? kBurst : 0;
+            if (sends && rate > 0) {
+                const auto due = static_cast<uint64_t>(static_cast<double>(now - start) * rate / static_cast<double>(hz_));
                 want = due > offered ? std::min<uint64_t>(due - offered, kBurst) : 0;
             }
-            if (want > 0) offered += send_burst(static_cast<uint32_t>(want), counting, &result_.tx_ring_full);
+            if (want > 0) offered += send_burst(lane, static_cast<uint32_t>(want), counting);
             now = rte_rdtsc();
-            poll_all(now);
+            poll_lane(lane, now);
             now = rte_rdtsc();
         }
-        result_.duration_s = static_cast<double>(std::min(now, counted_until) - std::min(now, counted_from)) /
-                             static_cast<double>(hz_);
-        drain();
-        result_.totals = receiver_.totals();
+        lane.result.duration_s = static_cast<double>(std::min(now, counted_until) - std::min(now, counted_from)) /
+                                 static_cast<double>(hz_);
+        drain(lane);
+        lane.result.totals = lane.receiver.totals();
     }
 
     // Stop sending, receive until the gateway has been quiet for kDrainQuietS (at most kDrainMaxS).
-    void drain() {
+    void drain(LaneState& lane) {
         const auto ticks = [&](double s) { return static_cast<uint64_t>(s * static_cast<double>(hz_)); };
         const uint64_t drain_start = rte_rdtsc();
         uint64_t last_rx = drain_start;
         while (!g_stop) {
             const uint64_t now = rte_rdtsc();
-            if (poll_all(now) > 0) last_rx = now;
+            if (poll_lane(lane, now) > 0) last_rx = now;
             if (now - last_rx > ticks(kDrainQuietS) || now - drain_start > ticks(kDrainMaxS)) break;
         }
     }
 
-    uint32_t next_stream_ = 0;
-    std::vector<uint32_t> first_counted_seq_;
-    bool counting_ = false;
-
     // Protect mode cannot read the counted flag before decrypting: a sequence number at or after
     // the stream's first counted one is counted (RFC 1982 comparison).
-    bool counted_seq(uint32_t s, uint32_t seq) const {
-        return counting_ && static_cast<int32_t>(seq - first_counted_seq_[s]) >= 0;
+    static bool counted_seq(const LaneState& lane, const Stream& st, uint32_t seq) {
+        return lane.counting && static_cast<int32_t>(seq - st.first_counted_seq) >= 0;
     }
 };
 

@@ -59,4 +59,20 @@ ReceiveTotals Receiver::totals() const {
     return t;
 }
 
+ReceiveTotals merge_totals(const ReceiveTotals& a, const ReceiveTotals& b) {
+    ReceiveTotals t;
+    t.sent = a.sent + b.sent;
+    t.received = a.received + b.received;
+    t.lost = a.lost + b.lost;
+    t.duplicates = a.duplicates + b.duplicates;
+    t.reordered = a.reordered + b.reordered;
+    t.corrupted = a.corrupted + b.corrupted;
+    t.streams_receiving = a.streams_receiving + b.streams_receiving;
+    // A set that sent nothing has no share (its 0 means "none"), not a share of 0.
+    if (a.sent == 0) t.min_stream_share = b.min_stream_share;
+    else if (b.sent == 0) t.min_stream_share = a.min_stream_share;
+    else t.min_stream_share = std::min(a.min_stream_share, b.min_stream_share);
+    return t;
+}
+
 }  // namespace msf::gen

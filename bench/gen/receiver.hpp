@@ -36,6 +36,10 @@ struct ReceiveTotals {
     double min_stream_share = 0;     // min over streams that sent of received / sent (0 when none sent)
 };
 
+// The totals of two disjoint sets of streams (two lcores' receivers) as one receiver over all
+// of them would count them: sums, and the smaller share of the sets where any stream sent.
+ReceiveTotals merge_totals(const ReceiveTotals& a, const ReceiveTotals& b);
+
 class Receiver {
 public:
     static constexpr uint32_t kWindow = 64;

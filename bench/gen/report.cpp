@@ -1,5 +1,6 @@
 #include "bench/gen/report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -16,6 +17,16 @@ namespace {
 double per_second(uint64_t n, double seconds) { return seconds > 0 ? static_cast<double>(n) / seconds : 0; }
 
 }  // namespace
+
+void merge_lane_result(RunResult& into, const RunResult& lane) {
+    into.duration_s = std::max(into.duration_s, lane.duration_s);
+    into.totals = merge_totals(into.totals, lane.totals);
+    into.latency.merge(lane.latency);
+    into.tx_ring_full += lane.tx_ring_full;
+    into.reflect_dropped += lane.reflect_dropped;
+    into.unexpected += lane.unexpected;
+    into.verified += lane.verified;
+}
 
 std::string format_result_json(const RunResult& r) {
     const auto ns = [&](double q) { return ticks_to_ns(r.latency.percentile(q), r.tsc_hz); };

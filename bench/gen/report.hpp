@@ -27,6 +27,12 @@ struct RunResult {
     uint64_t gateway_ops_per_packet = 1;  // hairpin: 2 (one protect, one unprotect)
 };
 
+// Adds one lcore's part of a trial (msf-gen --lcores with several lcores, each owning its
+// streams) to `into`: receive totals merged (merge_totals), latency histograms merged (so the
+// percentiles are those of all samples), diagnostics summed, the counted window the longest of
+// the two. mode, sessions, size, offered_pps, tsc_hz and gateway_ops_per_packet stay `into`'s.
+void merge_lane_result(RunResult& into, const RunResult& lane);
+
 // One line of JSON: mode, sessions, size, offered_pps, duration_s, sent, received, lost,
 // reordered, duplicates, corrupted, achieved_tx_pps, rx_pps, latency_ns {p50, p99, p999, max},
 // sessions_receiving, min_session_share, tsc_hz, plus gateway_ops_per_packet, tx_ring_full,

@@ -449,6 +449,39 @@ def test_gen_queues_default_to_the_workers_and_are_bounded():
         tp.parse_args(["--gen-queues", "17"])
 
 
+def test_lcore_ids_reads_eal_core_lists_and_leaves_other_forms_alone():
+    assert tp.lcore_ids("3") == [3]
+    assert tp.lcore_ids("8-11") == [8, 9, 10, 11]
+    assert tp.lcore_ids("0,4-5,4") == [0, 4, 5]
+    assert tp.lcore_ids("(0-1)@2") is None
+    assert tp.lcore_ids("0@3") is None
+    assert tp.lcore_ids("a-b") is None
+
+
+def test_several_gen_lcores_go_to_msf_gen_and_each_needs_a_queue():
+    args = tp.parse_args(["--build", "/b", "--workers", "4", "--dp-lcores", "0-4", "--gen-lcores", "8-11"])
+    assert args.gen_queues == 4
+    cmd = tp.serve_command(args, "calls.jsonl", "net_memif0,role=client", "net_memif1,role=client", 172, "p",
+                           None, args.gen_queues)
+    assert cmd[cmd.index("--lcores") + 1] == "8-11" and cmd[cmd.index("--queues") + 1] == "4"
+    # The rtpengine baseline's msf-gen has one queue per port: it takes the first lcore only.
+    one = tp.gen_command(args, "calls.jsonl", "net_af_packet0,iface=gena", "net_af_packet1,iface=genc", 1000, 172,
+                         1.0, 0.2, "p", None)
+    assert one[one.index("--lcores") + 1] == "8"
+    with pytest.raises(SystemExit):  # 4 lcores, 2 queues: two lcores would own nothing
+        tp.parse_args(["--workers", "2", "--gen-lcores", "8-11"])
+    with pytest.raises(SystemExit):
+        tp.parse_args(["--workers", "4", "--gen-queues", "2", "--gen-lcores", "8-10"])
+    assert tp.parse_args(["--workers", "8", "--gen-lcores", "9-15"]).gen_queues == 8  # 7 lcores over 8 queues
+
+
+def test_gen_queues_over_the_workers_are_refused_with_memif():
+    """msf-dataplane opens one memif queue per worker and disconnects a client asking for more."""
+    with pytest.raises(SystemExit):
+        tp.parse_args(["--workers", "1", "--gen-queues", "2"])
+    assert tp.parse_args(["--workers", "1", "--gen-queues", "2", "--link", "veth"]).gen_queues == 2
+
+
 def test_dp_eal_is_taken_as_one_argument():
     assert tp.parse_args(["--dp-eal", "--in-memory --log-level=lib.eal:debug"]).dp_eal == \
         "--in-memory --log-level=lib.eal:debug"
