@@ -38,8 +38,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
+def cpu_seconds(pid, tid=None):
+    """CPU time of a process, or of one of its threads (tid)."""
+    with open(f"/proc/{pid}/task/{tid}/stat" if tid else f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -115,6 +116,8 @@ def one_run(build, connections, calls, concurrency, keep, pins):
         wait_socket(cli, cd, "msf-controld")
         time.sleep(0.5)  # the first dataplane connect and reconcile
         cpu_before = cpu_seconds(cd.pid)
+        # msf-dataplane's main thread (tid = pid) runs its control socket; its workers poll.
+        dp_cpu_before = cpu_seconds(dp.pid, dp.pid)
         clients = []
         for c in range(connections):
             cmd = [f"{build}/controlplane/pcscf/msf-pcscf", "--msf", f"127.0.0.1:{port}",
@@ -135,6 +138,7 @@ def one_run(build, connections, calls, concurrency, keep, pins):
             except ValueError:
                 raise RuntimeError(f"msf-pcscf exited {p.returncode}: {err.strip()[-500:]}")
         cpu = cpu_seconds(cd.pid) - cpu_before
+        dp_cpu = cpu_seconds(dp.pid, dp.pid) - dp_cpu_before
         ok = all(r["ok"] for r in reports)
         for r in reports:
             if not r["ok"]:  # what went wrong, in msf-pcscf's words (counts by result)
@@ -147,6 +151,7 @@ def one_run(build, connections, calls, concurrency, keep, pins):
             "removals_per_s": sum(r["rates"]["removals_per_s"] for r in reports),
             "aar_aaa_median_us": statistics.median(r["latency_us"]["aar_aaa"]["median"] for r in reports),
             "controld_cpu_us_per_call": 1e6 * cpu / max(installs, 1),
+            "dataplane_cpu_us_per_call": 1e6 * dp_cpu / max(installs, 1),
         }
     finally:
         for p in reversed(procs):
@@ -178,16 +183,18 @@ def main():
     if args.smoke:
         args.calls, args.repeat, args.connections = 200, 1, "1,2"
     print(f"{'connections':>11} {'installs/s':>11} {'removals/s':>11} {'AAR->AAA median':>16} "
-          f"{'controld CPU/call':>18}   (median of {args.repeat}, {args.calls} calls per connection, "
+          f"{'controld CPU/call':>18} {'dataplane ctl CPU/call':>22}   (median of {args.repeat}, {args.calls} calls per connection, "
           f"{args.concurrency} in flight{', installs only' if args.keep else ''})")
     failed = False
     for conns in (int(c) for c in args.connections.split(",")):
         runs = [one_run(args.build, conns, args.calls, args.concurrency, args.keep, pins) for _ in range(args.repeat)]
         failed |= not all(r["ok"] for r in runs)
         med = {k: statistics.median(r[k] for r in runs) for k in
-               ("installs_per_s", "removals_per_s", "aar_aaa_median_us", "controld_cpu_us_per_call")}
+               ("installs_per_s", "removals_per_s", "aar_aaa_median_us", "controld_cpu_us_per_call",
+                "dataplane_cpu_us_per_call")}
         print(f"{conns:>11} {med['installs_per_s']:>11.0f} {med['removals_per_s']:>11.0f} "
               f"{med['aar_aaa_median_us']:>13.0f} us {med['controld_cpu_us_per_call']:>15.1f} us"
+              f" {med['dataplane_cpu_us_per_call']:>19.1f} us"
               + ("" if all(r["ok"] for r in runs) else "   FAILED (see msf-pcscf's report)"))
     return 1 if failed else 0
 
