@@ -10,11 +10,9 @@
 
 namespace msf::srtp {
 
-namespace {
-
 // Key schedules and HMAC states are computed with ipsec-mb's own primitives; one manager per
-// thread serves every context created on that thread.
-IMB_MGR* setup_mgr() {
+// thread serves every context created on that thread (and the KDF, kdf.cpp).
+IMB_MGR* thread_imb_mgr() {
     struct Holder {
         IMB_MGR* mgr = alloc_mb_mgr(0);
         Holder() {
@@ -25,6 +23,8 @@ IMB_MGR* setup_mgr() {
     thread_local Holder holder;
     return holder.mgr;
 }
+
+namespace {
 
 // RFC 2104: the SHA-1 states after absorbing (key ^ ipad) and (key ^ opad), so that each
 // packet's HMAC starts from them instead of hashing the padded key again.
@@ -116,7 +116,7 @@ bool Context::init(const Policy& policy, const SessionKeys& rtp, const SessionKe
         return fail(error, "SRTP key lifetime must be 1..2^48 packets");
     if (policy.rtcp_lifetime == 0 || policy.rtcp_lifetime > kMaxRtcpLifetime)
         return fail(error, "SRTCP key lifetime must be 1..2^31 packets");
-    IMB_MGR* mgr = setup_mgr();
+    IMB_MGR* mgr = thread_imb_mgr();
     if (!mgr) return fail(error, "ipsec-mb manager allocation failed");
 
     suite_ = policy.suite;

@@ -1,8 +1,11 @@
 #include "dataplane/srtp/kdf.hpp"
 
+#include "dataplane/srtp/ipsec_mb.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -20,23 +23,47 @@ const EVP_CIPHER* ctr_cipher(size_t key_len) {
 }
 
 // The PRF keyed with one master key: the AES key schedule is computed once and serves every
-// label (SRTP and SRTCP), only the counter block changes.
+// label (SRTP and SRTCP), only the counter block changes. AES-128 master keys (the common
+// suites) go through ipsec-mb, one AES block per 16 bytes of keystream (CFB of a zero block is
+// E(counter)); AES-256 ones through OpenSSL's CTR mode.
 class MasterKeyPrf {
 public:
     MasterKeyPrf(std::span<const uint8_t> master_key, std::span<const uint8_t> master_salt)
         : salt_(master_salt) {
+        if (master_key.size() == 16 && (mgr_ = thread_imb_mgr()) != nullptr) {
+            alignas(16) uint8_t dec_unused[16 * 11];
+            IMB_AES_KEYEXP_128(mgr_, master_key.data(), enc_, dec_unused);
+            OPENSSL_cleanse(dec_unused, sizeof(dec_unused));
+            keyed_ = true;
+            return;
+        }
+        ctx_.reset(EVP_CIPHER_CTX_new());
         const EVP_CIPHER* cipher = ctr_cipher(master_key.size());
         keyed_ = ctx_ && cipher &&
                  EVP_EncryptInit_ex2(ctx_.get(), cipher, master_key.data(), nullptr, nullptr) == 1;
     }
+    ~MasterKeyPrf() { OPENSSL_cleanse(enc_, sizeof(enc_)); }
+    MasterKeyPrf(const MasterKeyPrf&) = delete;
+    MasterKeyPrf& operator=(const MasterKeyPrf&) = delete;
 
     bool derive(KdfLabel label, std::span<uint8_t> out) {
         if (!keyed_) return false;
         // x = key_id XOR master_salt, key_id = label || r (r = 0 at key derivation rate 0),
         // aligned to the right of the 112-bit salt; the PRF input block is x * 2^16.
-        uint8_t iv[16] = {};
+        alignas(16) uint8_t iv[16] = {};
         std::memcpy(iv, salt_.data(), salt_.size());
         iv[7] ^= static_cast<uint8_t>(label);
+        if (mgr_) {
+            // Counter blocks x * 2^16 + i: i sits in the two low octets, zero in x * 2^16.
+            static constexpr uint8_t kZeros[16] = {};
+            for (size_t done = 0, i = 0; done < out.size(); done += 16, ++i) {
+                iv[14] = static_cast<uint8_t>(i >> 8);
+                iv[15] = static_cast<uint8_t>(i);
+                IMB_AES128_CFB_ONE(mgr_, out.data() + done, kZeros, iv, enc_,
+                                   std::min<size_t>(16, out.size() - done));
+            }
+            return true;
+        }
         std::memset(out.data(), 0, out.size());
         int produced = 0;
         const bool ok = EVP_EncryptInit_ex2(ctx_.get(), nullptr, nullptr, iv, nullptr) == 1 &&
@@ -47,9 +74,10 @@ public:
 
 private:
     std::span<const uint8_t> salt_;
+    IMB_MGR* mgr_ = nullptr;
+    alignas(16) uint8_t enc_[16 * 11] = {};  // ipsec-mb's AES-128 schedule
     // EVP_CIPHER_CTX_free cleanses the key schedule.
-    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx_{EVP_CIPHER_CTX_new(),
-                                                                        EVP_CIPHER_CTX_free};
+    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx_{nullptr, EVP_CIPHER_CTX_free};
     bool keyed_ = false;
 };
 
