@@ -126,6 +126,21 @@ std::optional<net::IpAddr> Avp::address() const {
     return decode_address(d);
 }
 
+Decoded<IpFilterRule> Avp::ip_filter_rule() const {
+    auto& kept = message_->filter_rules_;
+    const auto before = [](const auto& entry, uint32_t node) { return entry.first < node; };
+    const auto at = std::lower_bound(kept.begin(), kept.end(), node_, before);
+    if (at != kept.end() && at->first == node_) return at->second;
+    Decoded<IpFilterRule> rule = parse_ip_filter_rule(text());
+    if (rule) {
+        const auto index = at - kept.begin();
+        if (kept.empty()) kept.reserve(8);  // RTP and RTCP each way, for two components
+        // validate() walks in node order: an append.
+        kept.emplace(kept.begin() + index, node_, *rule);
+    }
+    return rule;
+}
+
 Range Avp::children() const {
     return Range(message_, message_->nodes_[node_].first_child, nullptr);
 }
@@ -245,13 +260,17 @@ AvpWriter& AvpWriter::add_copy(const Avp& avp) {
 
 // ---- Message ----
 
-Message::Message(uint32_t msf_vendor_id) : msf_vendor_id_(msf_vendor_id) {
-    nodes_.reserve(32);
+// Room for the root only: an empty message is often a placeholder (an answer not made yet).
+// request() and answer_to(), which build, make room for 32 AVPs at once.
+Message::Message(uint32_t msf_vendor_id) : Message(msf_vendor_id, 1) {}
+
+Message::Message(uint32_t msf_vendor_id, size_t node_capacity) : msf_vendor_id_(msf_vendor_id) {
+    nodes_.reserve(node_capacity);
     nodes_.push_back(Node{.group = true});
 }
 
 Message Message::request(const CommandDef& command, uint32_t msf_vendor_id) {
-    Message m(msf_vendor_id);
+    Message m(msf_vendor_id, 32);
     m.bytes_.reserve(512);
     m.flags_ = static_cast<uint8_t>(kFlagRequest | (command.proxiable ? kFlagProxiable : 0));
     m.command_code_ = command.code;
@@ -260,7 +279,7 @@ Message Message::request(const CommandDef& command, uint32_t msf_vendor_id) {
 }
 
 Message Message::answer_to(const Message& request) {
-    Message m(request.msf_vendor_id_);
+    Message m(request.msf_vendor_id_, 32);
     m.bytes_.reserve(256);
     m.flags_ = static_cast<uint8_t>(request.flags_ & kFlagProxiable);
     m.command_code_ = request.command_code_;
@@ -450,9 +469,13 @@ class Decoder {
 public:
     Decoder(Message& message, const CodecConfig& config) : m_(message), config_(config) {}
 
+    // An empty message with room for every AVP the frame can hold (12 bytes at least each).
+    static Message empty_for(std::span<const uint8_t> frame, const CodecConfig& config) {
+        return Message(config.msf_vendor_id, std::min(frame.size() / 12, config.max_avps) + 1);
+    }
+
     std::optional<Error> parse_message(std::span<const uint8_t> frame) {
         m_.bytes_.assign(frame.begin(), frame.end());
-        m_.nodes_.reserve(std::min(frame.size() / 12, config_.max_avps) + 1);
         return parse_avps(0, nullptr, kHeaderSize, frame.size(), 0, false);
     }
 
@@ -587,7 +610,7 @@ Decoded<Message> decode(std::span<const uint8_t> frame, const CodecConfig& confi
     if ((flags & kFlagRequest) == 0 && (flags & kFlagRetransmitted) != 0)
         return make_error(ResultCode::invalid_hdr_bits, {}, "T bit set in an answer");
 
-    Message m(config.msf_vendor_id);
+    Message m = Decoder::empty_for(frame, config);
     m.set_flags(flags)  // reserved bits are kept, and ignored (§3)
         .set_command_code(load_be24(frame.data() + 5))
         .set_application_id(load_be32(frame.data() + 8))
@@ -630,7 +653,14 @@ public:
                 if (def != &avp::failed_avp)
                     if (auto e = check_avps(avp.children(), group_rules(*def), def)) return e;
             } else if (has_value_rules(*def)) {
-                const std::string why = check_data_value(*def, avp.data());
+                std::string why;
+                if (def->type == DataType::ip_filter_rule) {
+                    // check_data_value's parse, made through the message so that the
+                    // application reads the rule back instead of parsing it again.
+                    if (const auto rule = avp.ip_filter_rule(); !rule) why = rule.error().message;
+                } else {
+                    why = check_data_value(*def, avp.data());
+                }
                 if (!why.empty())
                     return make_error(
                         ResultCode::invalid_avp_value, avp.encode(),

@@ -30,11 +30,13 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "controlplane/diameter/avp.hpp"
 #include "controlplane/diameter/dictionary.hpp"
 #include "controlplane/diameter/error.hpp"
+#include "controlplane/diameter/ip_filter_rule.hpp"
 #include "dataplane/net/addr.hpp"
 
 namespace msf::diameter {
@@ -139,6 +141,9 @@ public:
     std::optional<uint32_t> time() const { return unsigned32(); }        // NTP seconds, see avp.hpp
     // An Address of family IPv4 or IPv6, or the 4 bytes of a Framed-IP-Address.
     std::optional<net::IpAddr> address() const;
+    // text() as an IPFilterRule (RFC 6733 §4.3.1). Parsed once per message: validate() checks
+    // every Flow-Description this way and the Rx application reads the same rules back.
+    Decoded<IpFilterRule> ip_filter_rule() const;
 
     // Contents of a group, in order.
     Range children() const;
@@ -291,6 +296,9 @@ private:
     static constexpr uint32_t kNone = 0xffffffff;
     static constexpr uint16_t kUnknownDef = 0xffff;
 
+    // With room for this many nodes (the decoder knows its frame's bound: one allocation).
+    Message(uint32_t msf_vendor_id, size_t node_capacity);
+
     // One AVP. Node 0 is the message itself (a group of the top-level AVPs).
     struct Node {
         uint32_t code = 0;
@@ -328,6 +336,9 @@ private:
     uint32_t msf_vendor_id_ = kMsfVendorId;
     std::vector<Node> nodes_;
     std::vector<uint8_t> bytes_;
+    // Avp::ip_filter_rule()'s rules that parsed, sorted by node. AVPs are only ever appended,
+    // never changed, so an entry holds for the message's life. Not part of operator==.
+    mutable std::vector<std::pair<uint32_t, IpFilterRule>> filter_rules_;
 };
 
 // ---- Inline accessors (the Rx code reads AVPs in loops) ----

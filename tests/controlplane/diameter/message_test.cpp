@@ -539,5 +539,38 @@ TEST(Kamailio, AsaWithApplicationZeroAndDestinationRealmValidatesAsTheAnswerToOu
     EXPECT_EQ(asa->encode(), wire);
 }
 
+// Avp::ip_filter_rule() keeps what it parsed (validate() parses every Flow-Description, the Rx
+// application reads them again): the second read must give what a fresh parse gives.
+void expect_same_rule(const Decoded<IpFilterRule>& got, const Decoded<IpFilterRule>& want) {
+    ASSERT_EQ(got.ok(), want.ok());
+    if (want.ok()) EXPECT_EQ(*got, *want);
+    else EXPECT_EQ(got.error(), want.error());
+}
+
+TEST(TypedReads, IpFilterRuleReadTwiceGivesWhatParsingTheTextGives) {
+    Message m = Message::request(cmd::aar);
+    m.add_group(avp::media_component_description)
+        .add_group(avp::media_sub_component)
+        .add(avp::flow_description, "permit out 17 from 198.51.100.10 16384 to 192.0.2.100 10000")
+        .add(avp::flow_description, "permit in 17 from nowhere 10001 to 198.51.100.10 16385")
+        .add(avp::flow_description, "deny in ip from !192.0.2.0/24 1-2,5 to any frag");
+    const auto sub = m.find(avp::media_component_description)->find(avp::media_sub_component);
+    ASSERT_TRUE(sub.has_value());
+    size_t rules = 0;
+    for (const Avp fd : sub->find_all(avp::flow_description)) {
+        const Decoded<IpFilterRule> fresh = parse_ip_filter_rule(fd.text());
+        expect_same_rule(fd.ip_filter_rule(), fresh);
+        expect_same_rule(fd.ip_filter_rule(), fresh);  // from what the first read kept
+        ++rules;
+    }
+    EXPECT_EQ(rules, 3u);
+    // A copy of the message reads the same rules.
+    const Message copy = m;
+    for (const Avp fd : copy.find(avp::media_component_description)
+                            ->find(avp::media_sub_component)
+                            ->find_all(avp::flow_description))
+        expect_same_rule(fd.ip_filter_rule(), parse_ip_filter_rule(fd.text()));
+}
+
 }  // namespace
 }  // namespace msf::diameter
