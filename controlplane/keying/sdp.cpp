@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstring>
 #include <utility>
 
 namespace msf::keying {
@@ -56,16 +57,37 @@ std::string quoted(std::string_view s) {
     return out;
 }
 
-std::vector<std::string_view> split_spaces(std::string_view s) {
-    std::vector<std::string_view> tokens;
-    size_t i = 0;
-    while (i < s.size()) {
-        while (i < s.size() && s[i] == ' ') ++i;
-        const size_t start = i;
-        while (i < s.size() && s[i] != ' ') ++i;
-        if (i > start) tokens.push_back(s.substr(start, i - start));
+// The space-separated fields of a line: the first kKept of them, and how many there are in all.
+// No line read here needs more than six (o=), so a fixed array does it without allocating.
+struct Fields {
+    static constexpr size_t kKept = 6;
+    std::array<std::string_view, kKept> kept{};
+    size_t count = 0;
+
+    size_t size() const { return count; }
+    std::string_view operator[](size_t i) const { return kept[i]; }
+};
+
+// Calls f(field) for each space-separated field of s, in order.
+template <class F>
+void for_each_field(std::string_view s, F&& f) {
+    const char* p = s.data();
+    const char* const end = p + s.size();
+    while (p != end) {
+        while (p != end && *p == ' ') ++p;
+        const char* const start = p;
+        while (p != end && *p != ' ') ++p;
+        if (p != start) f(std::string_view(start, static_cast<size_t>(p - start)));
     }
-    return tokens;
+}
+
+Fields split_spaces(std::string_view s) {
+    Fields fields;
+    for_each_field(s, [&](std::string_view field) {
+        if (fields.count < Fields::kKept) fields.kept[fields.count] = field;
+        ++fields.count;
+    });
+    return fields;
 }
 
 std::optional<uint64_t> parse_decimal(std::string_view s, uint64_t max) {
@@ -94,7 +116,7 @@ struct MLine {
     uint16_t port = 0;
     std::optional<uint16_t> port_count;
     std::string_view proto;
-    std::vector<std::string_view> formats;
+    std::string_view formats;  // from the first <fmt> to the end of the line: for_each_field
 };
 
 // RFC 8866 §5.14: m=<media> <port>[/<number of ports>] <proto> <fmt> ...
@@ -115,7 +137,7 @@ Expected<MLine> parse_m_line(std::string_view line) {
         m.port_count = static_cast<uint16_t>(*count);
     }
     m.proto = f[2];
-    m.formats.assign(f.begin() + 3, f.end());
+    m.formats = line.substr(static_cast<size_t>(f[3].data() - line.data()));
     return m;
 }
 
@@ -124,10 +146,10 @@ std::string format_m_line(const MLine& m, uint16_t port, std::string_view proto)
     if (m.port_count) out += '/' + std::to_string(*m.port_count);
     out += ' ';
     out += proto;
-    for (std::string_view fmt : m.formats) {
+    for_each_field(m.formats, [&](std::string_view fmt) {
         out += ' ';
         out += fmt;
-    }
+    });
     return out;
 }
 
@@ -203,14 +225,25 @@ Expected<Origin> parse_origin(std::string_view line) {
 
 bool starts_with(std::string_view line, std::string_view prefix) { return line.substr(0, prefix.size()) == prefix; }
 
+struct Lines {
+    std::vector<std::string_view> lines;
+    LineEnding ending = LineEnding::crlf;
+    // The first m= and c= lines as check_known_line parsed them (views into the text), so that
+    // reading the lines afterwards need not parse them again.
+    std::optional<MLine> first_m;
+    std::optional<net::IpAddr> first_c;
+};
+
 // Checks a line of a kind we interpret; others only need to be "x=...".
-Expected<void> check_known_line(std::string_view line) {
+Expected<void> check_known_line(std::string_view line, Lines& lines) {
     if (line[0] == 'm') {
         auto m = parse_m_line(line);
         if (!m) return m.error();
+        if (!lines.first_m) lines.first_m = *m;
     } else if (line[0] == 'c') {
         auto c = parse_c_line(line);
         if (!c) return c.error();
+        if (!lines.first_c) lines.first_c = *c;
     } else if (line[0] == 'o') {
         auto o = parse_origin(line);
         if (!o) return o.error();
@@ -224,17 +257,13 @@ Expected<void> check_known_line(std::string_view line) {
     return {};
 }
 
-struct Lines {
-    std::vector<std::string_view> lines;
-    LineEnding ending = LineEnding::crlf;
-};
-
 // Splits on LF or CRLF; every line "<letter>=<value>", at most kMaxSdpLineLen; empty lines
 // only at the end (a trailing CRLF CRLF is common and harmless).
 Expected<Lines> split_lines(std::string_view text) {
     if (text.size() > kMaxSdpLen)
         return sdp_error(ErrorCode::too_large, std::to_string(text.size()) + " bytes exceed " + std::to_string(kMaxSdpLen));
     Lines out;
+    out.lines.reserve(16);  // an m-section's usual size: one allocation, not four
     bool ending_known = false;
     size_t pos = 0, number = 0;
     size_t empty_since = 0;  // number of the first of the trailing empty lines, 0: none pending
@@ -260,15 +289,18 @@ Expected<Lines> split_lines(std::string_view text) {
         if (line.size() > kMaxSdpLineLen)
             return sdp_error(ErrorCode::too_large, "line " + std::to_string(number) + " is " + std::to_string(line.size()) +
                                                        " bytes, over " + std::to_string(kMaxSdpLineLen));
-        for (const char c : line) {
-            if (c == '\0' || c == '\r')
-                return sdp_error(ErrorCode::malformed, "line " + std::to_string(number) + " holds a " +
-                                                           (c == '\0' ? "NUL" : "CR without LF"));
+        // memchr runs a word or more at a time; the first of the two is the one to report.
+        const void* const nul = std::memchr(line.data(), '\0', line.size());
+        const void* const cr = std::memchr(line.data(), '\r', line.size());
+        if (nul != nullptr || cr != nullptr) {
+            const bool nul_first = nul != nullptr && (cr == nullptr || nul < cr);
+            return sdp_error(ErrorCode::malformed, "line " + std::to_string(number) + " holds a " +
+                                                       (nul_first ? "NUL" : "CR without LF"));
         }
         // RFC 8866 §5: <type>=<value>, type one lower-case letter.
         if (line.size() < 2 || line[0] < 'a' || line[0] > 'z' || line[1] != '=')
             return sdp_error(ErrorCode::malformed, "line " + std::to_string(number) + " " + quoted(line) + " is not <type>=<value>");
-        auto known = check_known_line(line);
+        auto known = check_known_line(line, out);
         if (!known) return make_error(known.error().code, "sdp: line " + std::to_string(number) + ": " + known.error().message.substr(5));
         out.lines.push_back(line);
     }
@@ -277,60 +309,39 @@ Expected<Lines> split_lines(std::string_view text) {
 
 std::string_view ending_text(LineEnding ending) { return ending == LineEnding::crlf ? "\r\n" : "\n"; }
 
-}  // namespace
-
-// ---- MediaSection ----
-
-MediaSection& MediaSection::operator=(const MediaSection& other) {
-    if (this != &other) {
-        wipe_lines();
-        lines_ = other.lines_;
-    }
-    return *this;
-}
-
-MediaSection& MediaSection::operator=(MediaSection&& other) noexcept {
-    if (this != &other) {
-        wipe_lines();
-        lines_ = std::move(other.lines_);
-    }
-    return *this;
-}
-
-void MediaSection::wipe_lines() noexcept {
-    for (std::string& line : lines_)
-        if (starts_with(line, kCryptoPrefix)) wipe(line);
-}
-
-Expected<MediaSection> MediaSection::parse(std::string_view text, LineEnding* ending) {
+// The lines of one m-section's text: split_lines' checks, then an m= line first and no other.
+Expected<Lines> split_media_section(std::string_view text) {
     auto split = split_lines(text);
     if (!split) return split.error();
-    if (ending != nullptr) *ending = split->ending;
     if (split->lines.empty() || split->lines[0][0] != 'm')
         return sdp_error(ErrorCode::malformed, "a media section starts with an m= line");
-    MediaSection section;
-    for (size_t i = 0; i < split->lines.size(); ++i) {
-        if (i > 0 && split->lines[i][0] == 'm')
+    for (size_t i = 1; i < split->lines.size(); ++i)
+        if (split->lines[i][0] == 'm')
             return sdp_error(ErrorCode::malformed, "line " + std::to_string(i + 1) + ": a second m= line in one media section");
-        section.lines_.emplace_back(split->lines[i]);
-    }
-    return section;
+    return split;
 }
 
-MediaInfo MediaSection::info(const std::optional<net::IpAddr>& session_connection) const {
+// MediaSection::info over lines held as std::string (a section) or std::string_view (text not
+// copied); lines[0] is a well-formed m= line and the other lines passed split_lines' checks.
+// checked: split_lines' result for these very lines, with their m= and c= already parsed.
+template <class LineList>
+MediaInfo media_info_of(const LineList& lines, const std::optional<net::IpAddr>& session_connection,
+                        const Lines* checked = nullptr) {
     MediaInfo info;
-    if (lines_.empty()) return info;  // default-constructed: no m= line to describe
-    // parse() and every operation keep lines_ well-formed, so these parses succeed.
-    const auto m = parse_m_line(lines_[0]);
-    info.media = m->media;
-    info.port = m->port;
-    info.port_count = m->port_count;
-    info.proto = m->proto;
-    if (const ProtoName* p = proto_by_name(m->proto)) info.proto_kind = p->kind;
-    info.formats.assign(m->formats.begin(), m->formats.end());
-    for (const std::string& line : lines_) {
-        if (line[0] == 'c' && !info.connection) {
-            if (auto c = parse_c_line(line)) info.connection = *c;
+    if (lines.empty()) return info;  // default-constructed: no m= line to describe
+    // split_lines() and every operation keep lines well-formed, so these parses succeed.
+    const MLine m = checked != nullptr ? *checked->first_m : *parse_m_line(lines[0]);
+    info.media = m.media;
+    info.port = m.port;
+    info.port_count = m.port_count;
+    info.proto = m.proto;
+    if (const ProtoName* p = proto_by_name(m.proto)) info.proto_kind = p->kind;
+    for_each_field(m.formats, [&](std::string_view fmt) { info.formats.emplace_back(fmt); });
+    if (checked != nullptr) info.connection = checked->first_c;
+    for (const auto& line : lines) {
+        if (line[0] == 'c') {
+            if (!info.connection)
+                if (auto c = parse_c_line(line)) info.connection = *c;
         } else if (line == kRtcpMux) {
             info.rtcp_mux = true;
         } else if (starts_with(line, kRtcpPrefix) && !info.rtcp_port) {
@@ -360,6 +371,45 @@ MediaInfo MediaSection::info(const std::optional<net::IpAddr>& session_connectio
         info.connection_from_session = true;
     }
     return info;
+}
+
+}  // namespace
+
+// ---- MediaSection ----
+
+MediaSection& MediaSection::operator=(const MediaSection& other) {
+    if (this != &other) {
+        wipe_lines();
+        lines_ = other.lines_;
+    }
+    return *this;
+}
+
+MediaSection& MediaSection::operator=(MediaSection&& other) noexcept {
+    if (this != &other) {
+        wipe_lines();
+        lines_ = std::move(other.lines_);
+    }
+    return *this;
+}
+
+void MediaSection::wipe_lines() noexcept {
+    for (std::string& line : lines_)
+        if (starts_with(line, kCryptoPrefix)) wipe(line);
+}
+
+Expected<MediaSection> MediaSection::parse(std::string_view text, LineEnding* ending) {
+    auto split = split_media_section(text);
+    if (!split) return split.error();
+    if (ending != nullptr) *ending = split->ending;
+    MediaSection section;
+    section.lines_.reserve(split->lines.size());
+    for (const std::string_view line : split->lines) section.lines_.emplace_back(line);
+    return section;
+}
+
+MediaInfo MediaSection::info(const std::optional<net::IpAddr>& session_connection) const {
+    return media_info_of(lines_, session_connection);
 }
 
 size_t MediaSection::text_size(LineEnding ending) const {
@@ -647,7 +697,15 @@ Expected<void> SessionDescription::bump_origin_version() {
 
 // ---- Codec-Data ----
 
-Expected<CodecData> parse_codec_data(std::string_view avp_value) {
+namespace {
+
+struct CodecDataHeader {
+    LinkDirection direction = LinkDirection::uplink;
+    SdpRole role = SdpRole::offer;
+    std::string_view section;  // the m-section text after the two words
+};
+
+Expected<CodecDataHeader> read_codec_data_header(std::string_view avp_value) {
     // ims_qos appends one NUL (rx_create_codec_data_avp: "0 Terminated").
     if (!avp_value.empty() && avp_value.back() == '\0') avp_value.remove_suffix(1);
     auto word = [&](std::string_view& rest) -> std::optional<std::string_view> {
@@ -663,18 +721,43 @@ Expected<CodecData> parse_codec_data(std::string_view avp_value) {
     const auto role = word(rest);
     if (!direction || !role)
         return make_error(ErrorCode::malformed, "codec-data: missing the direction and offer/answer lines");
-    CodecData data;
+    CodecDataHeader header;
     // TS 29.214 §5.3.7: first line uplink|downlink, second offer|answer|description.
-    if (*direction == "uplink") data.direction = LinkDirection::uplink;
-    else if (*direction == "downlink") data.direction = LinkDirection::downlink;
+    if (*direction == "uplink") header.direction = LinkDirection::uplink;
+    else if (*direction == "downlink") header.direction = LinkDirection::downlink;
     else return make_error(ErrorCode::malformed, "codec-data: direction " + quoted(*direction) + " is neither uplink nor downlink");
-    if (*role == "offer") data.role = SdpRole::offer;
-    else if (*role == "answer") data.role = SdpRole::answer;
-    else if (*role == "description") data.role = SdpRole::description;
+    if (*role == "offer") header.role = SdpRole::offer;
+    else if (*role == "answer") header.role = SdpRole::answer;
+    else if (*role == "description") header.role = SdpRole::description;
     else return make_error(ErrorCode::malformed, "codec-data: " + quoted(*role) + " is not offer, answer or description");
-    auto section = MediaSection::parse(rest, &data.ending);
+    header.section = rest;
+    return header;
+}
+
+}  // namespace
+
+Expected<CodecData> parse_codec_data(std::string_view avp_value) {
+    auto header = read_codec_data_header(avp_value);
+    if (!header) return header.error();
+    CodecData data;
+    data.direction = header->direction;
+    data.role = header->role;
+    auto section = MediaSection::parse(header->section, &data.ending);
     if (!section) return make_error(section.error().code, "codec-data: " + section.error().message);
     data.section = std::move(*section);
+    return data;
+}
+
+Expected<CodecDataInfo> codec_data_info(std::string_view avp_value) {
+    auto header = read_codec_data_header(avp_value);
+    if (!header) return header.error();
+    auto lines = split_media_section(header->section);
+    if (!lines) return make_error(lines.error().code, "codec-data: " + lines.error().message);
+    CodecDataInfo data;
+    data.direction = header->direction;
+    data.role = header->role;
+    data.ending = lines->ending;
+    data.media = media_info_of(lines->lines, std::nullopt, &*lines);
     return data;
 }
 

@@ -54,6 +54,8 @@ struct MediaInfo {
     // a=path (RFC 4975 §8.2), the URIs in order: relays first, the endpoint's own URI last.
     // Empty without one; only the first a=path line counts.
     std::vector<std::string> msrp_path;
+
+    bool operator==(const MediaInfo&) const = default;
 };
 
 // One m-section: the m= line and the lines after it up to the next m=.
@@ -165,6 +167,16 @@ struct CodecData {
 
 // The AVP's value, with or without the trailing NUL; "\n" or "\r\n" after the two words.
 Expected<CodecData> parse_codec_data(std::string_view avp_value);
+
+// What an Rx application reads from Codec-Data: the same checks and errors as parse_codec_data
+// and then section.info(), without copying the section's lines (a=crypto keys among them).
+struct CodecDataInfo {
+    LinkDirection direction = LinkDirection::uplink;
+    SdpRole role = SdpRole::offer;
+    LineEnding ending = LineEnding::crlf;
+    MediaInfo media;
+};
+Expected<CodecDataInfo> codec_data_info(std::string_view avp_value);
 // As ims_qos builds it, trailing NUL included. m_section: the raw m-section text.
 std::string format_codec_data(LinkDirection direction, SdpRole role, std::string_view m_section);
 

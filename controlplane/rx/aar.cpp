@@ -119,11 +119,12 @@ std::optional<RxError> read_flows(const Avp& mcd, uint32_t component,
         bool rtcp;
     };
     std::vector<Pair> pairs;
+    pairs.reserve(8);  // RTP and RTCP each way, twice over: one allocation for the usual component
     for (const Avp sub : mcd.find_all(avp::media_sub_component)) {
         const auto usage = sub.find(avp::flow_usage);
         const bool rtcp = usage && usage->enumerated() == kFlowUsageRtcp;
         for (const Avp fd : sub.find_all(avp::flow_description)) {
-            auto rule = diameter::parse_ip_filter_rule(fd.text());
+            const auto rule = fd.ip_filter_rule();  // validate() parsed it already
             if (!rule) {
                 RxError e = RxError::base(ResultCode::invalid_avp_value,
                                           "media component " + std::to_string(component) +
@@ -165,9 +166,9 @@ std::optional<RxError> read_flows(const Avp& mcd, uint32_t component,
 std::optional<RxError> read_codec_data(const Avp& mcd, uint32_t component, Observed& seen) {
     std::optional<bool> ue_mux_sdp, remote_mux_sdp;
     for (const Avp cd : mcd.find_all(avp::codec_data)) {
-        auto parsed = keying::parse_codec_data(cd.text());
+        auto parsed = keying::codec_data_info(cd.text());
         if (!parsed) return invalid_service(component, "Codec-Data: " + parsed.error().message);
-        const keying::MediaInfo info = parsed->section.info();
+        keying::MediaInfo& info = parsed->media;
         const bool from_ue = parsed->direction == keying::LinkDirection::uplink;
         FlowEnd& end = from_ue ? seen.ue : seen.remote;
         if (end.addr.empty() && info.connection) end.addr = *info.connection;
@@ -177,8 +178,8 @@ std::optional<RxError> read_codec_data(const Avp& mcd, uint32_t component, Obser
         if (info.media == "message") seen.message = true;
         if (!info.msrp_path.empty()) (from_ue ? seen.ue_msrp_uri : seen.remote_msrp_uri) = info.msrp_path.back();
         auto& keys = from_ue ? seen.ue_crypto : seen.remote_crypto;
-        for (const auto& c : info.crypto) keys.push_back(c);
-        for (const auto& e : info.crypto_errors) seen.crypto_errors.push_back(e);
+        for (auto& c : info.crypto) keys.push_back(std::move(c));
+        for (auto& e : info.crypto_errors) seen.crypto_errors.push_back(std::move(e));
     }
     // RFC 5761 §5.1.1: RTCP is multiplexed only if both offer and answer ask for it.
     if (ue_mux_sdp && remote_mux_sdp) {

@@ -138,12 +138,18 @@ void fuzz_sdp(std::string_view text, const IpAddr& address, uint16_t base_port) 
 
 void fuzz_codec_data(std::string_view text, const IpAddr& address, uint16_t port) {
     auto data = parse_codec_data(text);
+    // codec_data_info reads what parse_codec_data and then info() read, errors included.
+    auto read = codec_data_info(text);
+    if (read.ok() != data.ok() || (!data && read.error() != data.error()))
+        fail("codec_data_info and parse_codec_data disagree", std::string(text));
     if (!data) {
         check_error(data.error());
         if (data.error().message.rfind("codec-data: ", 0) != 0) fail("error without its prefix", data.error().message);
         return;
     }
-    (void)data->section.info();
+    if (read->direction != data->direction || read->role != data->role || read->ending != data->ending ||
+        read->media != data->section.info())
+        fail("codec_data_info reads other values than section.info()", std::string(text));
     const std::string section_text = data->section.to_string(data->ending);
     const std::string rebuilt = format_codec_data(data->direction, data->role, section_text);
     auto again = parse_codec_data(rebuilt);

@@ -477,5 +477,71 @@ TEST(CodecData, SectionRewritesWorkOnTheCodecDataSection) {
                                                     "a=rtpmap:116 AMR-WB/16000/1", "a=rtcp:20001"}));
 }
 
+// codec_data_info must read exactly what parse_codec_data and then section.info() read.
+void expect_codec_data_info_matches(const std::string& avp_value) {
+    auto parsed = parse_codec_data(avp_value);
+    auto read = codec_data_info(avp_value);
+    ASSERT_EQ(read.ok(), parsed.ok()) << avp_value;
+    if (!parsed.ok()) {
+        EXPECT_EQ(read.error(), parsed.error()) << avp_value;
+        return;
+    }
+    EXPECT_EQ(read->direction, parsed->direction);
+    EXPECT_EQ(read->role, parsed->role);
+    EXPECT_EQ(read->ending, parsed->ending);
+    EXPECT_EQ(read->media, parsed->section.info()) << avp_value;
+}
+
+TEST(CodecDataInfo, ReadsWhatParseAndInfoRead) {
+    expect_codec_data_info_matches(ims_qos_codec_data("uplink\noffer\n", kAudioStream));
+    expect_codec_data_info_matches(ims_qos_codec_data("downlink\r\nanswer\r\n", kAudioStream));
+    expect_codec_data_info_matches("uplink\nanswer\n" + lines({"m=audio 0 RTP/AVP 0", "a=rtcp-mux"}, "\n"));
+    // Two c= lines (the first counts), a c= line with a multicast suffix, a=rtcp with an address.
+    expect_codec_data_info_matches("downlink\noffer\n" + lines({"m=video 49170/2 RTP/AVPF 96 97  98",
+                                                                  "c=IN IP6 2001:db8::2",
+                                                                  "c=IN IP4 192.0.2.9/127",
+                                                                  "a=rtcp:49999 IN IP4 192.0.2.7",
+                                                                  "a=3ge2ae:applied", "a=rtcp-mux", ""}));
+    expect_codec_data_info_matches("uplink\noffer\n" + lines({"m=message 2855 TCP/TLS/MSRP *",
+                                                                "a=path:msrps://relay.example.com:2855/r1;tcp "
+                                                                "msrps://192.0.2.2:2855/ue1;tcp"}));
+    // An a=crypto line with an unknown suite is an error in the info, not of the Codec-Data.
+    expect_codec_data_info_matches("uplink\noffer\n" + lines({"m=audio 5000 RTP/SAVP 0",
+                                                                "a=crypto:1 NO_SUCH_SUITE inline:AAAA"}));
+}
+
+TEST(CodecDataInfo, RefusesWhatParseRefusesWithTheSameError) {
+    const std::string m = "m=audio 49170 RTP/AVP 0\r\n";
+    for (const std::string& bad : std::vector<std::string>{
+             "",
+             "uplink\n",
+             "sideways\noffer\n" + m,
+             "uplink\nmaybe\n" + m,
+             "uplink\noffer\n",
+             "uplink\noffer\nc=IN IP4 192.0.2.1\r\n" + m,
+             "uplink\noffer\n" + m + m,
+             "uplink\noffer\n" + m + "c=IN IP4 300.0.2.1\r\n",
+             "uplink\noffer\nm=audio 70000 RTP/AVP 0\r\n",
+             "uplink\noffer\nm=audio 49170 RTP/AVP\r\n",
+             "uplink\noffer\n" + m + "\r\na=rtcp-mux\r\n",
+             "uplink\noffer\n" + m + "a=rtcp:x\r\n",
+             "uplink\noffer\n" + m + "a=3ge2ae:perhaps\r\n",
+             "uplink\noffer\n" + m + "not a line\r\n",
+             "uplink\noffer\n" + m + std::string("a=x\0y\r\n", 7),
+         }) {
+        expect_codec_data_info_matches(bad);
+        EXPECT_FALSE(codec_data_info(bad).ok()) << bad;
+    }
+}
+
+TEST(SdpParse, ALineWithNulAndStrayCrReportsWhicheverComesFirst) {
+    auto nul_first = MediaSection::parse(std::string("m=audio 1 RTP/AVP 0\r\na=x\0y\rz\r\n", 30));
+    ASSERT_FALSE(nul_first.ok());
+    EXPECT_EQ(nul_first.error().message, "sdp: line 2 holds a NUL");
+    auto cr_first = MediaSection::parse(std::string("m=audio 1 RTP/AVP 0\r\na=x\ry\0z\r\n", 30));
+    ASSERT_FALSE(cr_first.ok());
+    EXPECT_EQ(cr_first.error().message, "sdp: line 2 holds a CR without LF");
+}
+
 }  // namespace
 }  // namespace msf::keying
