@@ -3,6 +3,8 @@
 #include <string.h>  // explicit_bzero
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <type_traits>
 
 #include "dataplane/srtp/replay.hpp"
@@ -34,35 +36,68 @@ constexpr std::array<std::string_view, kResultCodeCount> kResultCodeNames = {
 
 // ---- Big-endian writer ----
 
+// Fields gather in a small buffer that goes to `out` a block at a time: a session_add is some 30
+// fields, and a vector insert per field was most of what encoding one cost. The buffer may hold
+// key bytes, so it is wiped when the writer goes; flush() before anyone else appends to `out`.
 class Writer {
 public:
     explicit Writer(std::vector<uint8_t>& out) : out_(out) {}
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+    ~Writer() {
+        flush();
+        wipe_bytes({staged_.data(), high_water_});
+    }
 
-    void u8(uint8_t v) { out_.push_back(v); }
-    void u16(uint16_t v) {
-        u8(static_cast<uint8_t>(v >> 8));
-        u8(static_cast<uint8_t>(v));
+    void u8(uint8_t v) {
+        *room(1) = v;
+        used_ += 1;
     }
-    void u32(uint32_t v) {
-        u16(static_cast<uint16_t>(v >> 16));
-        u16(static_cast<uint16_t>(v));
-    }
-    void u64(uint64_t v) {
-        u32(static_cast<uint32_t>(v >> 32));
-        u32(static_cast<uint32_t>(v));
-    }
+    void u16(uint16_t v) { big_endian<2>(v); }
+    void u32(uint32_t v) { big_endian<4>(v); }
+    void u64(uint64_t v) { big_endian<8>(v); }
     void boolean(bool v) { u8(v ? 1 : 0); }
+    void raw(std::span<const uint8_t> b) {
+        if (b.size() > staged_.size() / 2) {  // long: straight to `out`
+            flush();
+            out_.insert(out_.end(), b.begin(), b.end());
+            return;
+        }
+        if (!b.empty()) std::memcpy(room(b.size()), b.data(), b.size());
+        used_ += b.size();
+    }
     void bytes(std::span<const uint8_t> b) {
         u32(static_cast<uint32_t>(b.size()));
-        out_.insert(out_.end(), b.begin(), b.end());
+        raw(b);
     }
     void string(std::string_view s) {
         bytes({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
     }
     void count(size_t n) { u32(static_cast<uint32_t>(n)); }
 
+    void flush() {
+        out_.insert(out_.end(), staged_.data(), staged_.data() + used_);
+        high_water_ = std::max(high_water_, used_);
+        used_ = 0;
+    }
+
 private:
+    // Where the next n (at most staged_.size()) bytes go.
+    uint8_t* room(size_t n) {
+        if (staged_.size() - used_ < n) flush();
+        return staged_.data() + used_;
+    }
+    template <size_t N>
+    void big_endian(uint64_t v) {
+        uint8_t* p = room(N);
+        for (size_t i = 0; i < N; ++i) p[i] = static_cast<uint8_t>(v >> (8 * (N - 1 - i)));
+        used_ += N;
+    }
+
     std::vector<uint8_t>& out_;
+    std::array<uint8_t, 256> staged_;
+    size_t used_ = 0;
+    size_t high_water_ = 0;
 };
 
 // ---- Big-endian reader with bounds checks ----
@@ -233,7 +268,7 @@ constexpr size_t kMinPortStatusSize = 2 + 4 + 4 + 1 + 4 + 8 * 8;
 
 void write(Writer& w, const net::Endpoint& e) {
     w.u8(static_cast<uint8_t>(e.addr.family));
-    for (size_t i = 0; i < e.addr.size(); ++i) w.u8(e.addr.bytes[i]);
+    w.raw({e.addr.bytes.data(), e.addr.size()});
     w.u16(e.port);
 }
 
@@ -672,6 +707,11 @@ void encode_body(const MessageBody& body, std::vector<uint8_t>& out) {
     std::visit([&w](const auto& m) { write(w, m); }, body);
 }
 
+void encode_session_add_body(const SessionSpec& spec, std::vector<uint8_t>& out) {
+    Writer w(out);
+    write(w, spec, true);
+}
+
 void encode(const Message& message, std::vector<uint8_t>& out) {
     const size_t start = out.size();
     Writer w(out);
@@ -679,6 +719,7 @@ void encode(const Message& message, std::vector<uint8_t>& out) {
     w.u16(static_cast<uint16_t>(type_of(message.body)));
     w.u16(0);  // flags
     w.u32(message.request_id);
+    w.flush();  // the body follows
     encode_body(message.body, out);
     const auto total = static_cast<uint32_t>(out.size() - start);
     for (size_t i = 0; i < 4; ++i) out[start + i] = static_cast<uint8_t>(total >> (24 - 8 * i));

@@ -286,6 +286,8 @@ void encode(const Message& message, std::vector<uint8_t>& out);
 std::vector<uint8_t> encode(const Message& message);
 // The body alone, without a header.
 void encode_body(const MessageBody& body, std::vector<uint8_t>& out);
+// encode_body(SessionAddRequest{spec}, out) without copying the spec and its keys.
+void encode_session_add_body(const SessionSpec& spec, std::vector<uint8_t>& out);
 
 // ---- Decoding ----
 

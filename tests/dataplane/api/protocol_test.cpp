@@ -422,5 +422,36 @@ TEST(Keys, WipeKeysClearsKeysAndSaltsOnly) {
     EXPECT_EQ(b, (Bytes{0, 0, 0}));
 }
 
+TEST(Encode, SessionAddBodyIsTheBodyOfASessionAddRequest) {
+    SessionSpec spec = sample_spec();
+    Bytes direct;
+    encode_session_add_body(spec, direct);
+    Bytes via_body;
+    encode_body(SessionAddRequest{spec}, via_body);
+    EXPECT_EQ(direct, via_body);
+    // Appends, like encode_body: what was in the buffer stays in front.
+    Bytes appended = {0xaa};
+    encode_session_add_body(spec, appended);
+    ASSERT_EQ(appended.size(), direct.size() + 1);
+    EXPECT_EQ(appended[0], 0xaa);
+    EXPECT_TRUE(std::equal(direct.begin(), direct.end(), appended.begin() + 1));
+}
+
+TEST(Encode, FieldsLongerThanTheWritersBufferRoundTrip) {
+    // Strings past the writer's staging buffer, and many fields in a row, keep their order.
+    SessionSpec spec = sample_spec();
+    spec.from_ue.mki.assign(srtp::kMaxMkiLen, 0x5a);
+    const Message add{9, SessionAddRequest{spec}};
+    auto decoded = decode(encode(add));
+    ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+    EXPECT_EQ(*decoded, add);
+    ErrorReply long_error;
+    long_error.error = Result::failure(ResultCode::internal, std::string(kMaxResultMessageLen, 'x'));
+    const Message error{10, long_error};
+    auto decoded_error = decode(encode(error));
+    ASSERT_TRUE(decoded_error.ok()) << decoded_error.error().message;
+    EXPECT_EQ(*decoded_error, error);
+}
+
 }  // namespace
 }  // namespace msf::api
