@@ -57,12 +57,12 @@ RxApplication::RxApplication(const ControldConfig& config, sessions::SessionMana
 }
 
 const rx::MediaPolicy& RxApplication::policy_for(std::string_view peer) const {
-    auto it = peer_policy_.find(std::string(peer));
+    auto it = peer_policy_.find(peer);
     return it == peer_policy_.end() ? default_policy_ : it->second;
 }
 
 uint32_t RxApplication::session_limit_for(std::string_view peer) const {
-    auto it = peer_limit_.find(std::string(peer));
+    auto it = peer_limit_.find(peer);
     return it == peer_limit_.end() ? config_.policy.max_sessions_per_peer : it->second;
 }
 
@@ -121,12 +121,12 @@ void RxApplication::refuse(const diameter::Message& request, diameter::Responder
 }
 
 bool RxApplication::queued(std::string_view session_id) const {
-    return !queued_ids_.empty() && queued_ids_.count(std::string(session_id)) > 0;
+    return !queued_ids_.empty() && queued_ids_.count(session_id) > 0;
 }
 
 void RxApplication::handle_aar(diameter::PeerRef peer, diameter::Message&& aar, diameter::Responder responder) {
     if (queued(aar.session_id())) run_queued();
-    const std::string peer_name(peer.identity());
+    std::string peer_name(peer.identity());  // moved into the queued install at the end
     const sessions::ControlSession* existing = manager_.find(aar.session_id());
     if (existing && existing->peer != peer_name) {
         refuse(aar, responder, rx::RxError::base(ResultCode::unable_to_comply,
@@ -173,7 +173,7 @@ void RxApplication::handle_aar(diameter::PeerRef peer, diameter::Message&& aar, 
         count_session(peer_name, +1);
         queued_ids_.insert(desired.session_id);
         pending_.push_back({responder, diameter::Message(), {}});
-        queued_installs_.push_back({pending_.size() - 1, std::move(aar), std::move(desired), peer_name});
+        queued_installs_.push_back({pending_.size() - 1, std::move(aar), std::move(desired), std::move(peer_name)});
         return;
     }
     // The MSRP components as they were, for msf-msrpd to follow (only sessions that have any).

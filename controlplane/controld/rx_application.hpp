@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -100,13 +102,20 @@ private:
     Log log_;
     rx::LocalIdentity self_;
     rx::MediaPolicy default_policy_;
-    std::unordered_map<std::string, rx::MediaPolicy> peer_policy_;  // peers with their own rules
-    std::unordered_map<std::string, uint32_t> peer_limit_;
+    // Looked up by string_view (Origin-Host, Session-Id as the AAR holds them): no key copies.
+    struct TextHash {
+        using is_transparent = void;
+        size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+    };
+    template <class T>
+    using TextMap = std::unordered_map<std::string, T, TextHash, std::equal_to<>>;
+    TextMap<rx::MediaPolicy> peer_policy_;  // peers with their own rules
+    TextMap<uint32_t> peer_limit_;
     std::unordered_map<std::string, size_t> per_peer_;  // installed and queued sessions per Origin-Host
     std::vector<PendingAnswer> pending_;
     std::vector<QueuedInstall> queued_installs_;
     std::vector<QueuedRemoval> queued_removals_;
-    std::unordered_set<std::string> queued_ids_;  // Session-Ids of both queues
+    std::unordered_set<std::string, TextHash, std::equal_to<>> queued_ids_;  // Session-Ids of both queues
     // The last RAR per session: its cause and when (unix ms). Another event of the same cause
     // within kRarRepeatMs sends none.
     static constexpr int64_t kRarRepeatMs = 10000;

@@ -523,7 +523,9 @@ std::vector<Outcome<const ControlSession*>> SessionManager::install_batch(std::v
         uint32_t refused_component = 0;
     };
     std::vector<Prepared> prepared;
+    prepared.reserve(sessions.size());
     std::unordered_set<std::string_view> in_batch;
+    in_batch.reserve(sessions.size());
     for (size_t i = 0; i < sessions.size(); ++i) {
         if (!in_batch.insert(sessions[i].session_id).second) {
             out[i].status = Status::failure(ErrorKind::already_exists,
@@ -531,6 +533,7 @@ std::vector<Outcome<const ControlSession*>> SessionManager::install_batch(std::v
             continue;
         }
         std::vector<Claim> claims;
+        claims.reserve(2 * sessions[i].streams.size());  // an access and a core port per stream
         out[i].status = prepare_install(sessions[i], prepared.size(), claims);
         if (out[i].ok()) prepared.push_back({i, std::move(claims), 0, {}, 0});
     }
@@ -538,13 +541,20 @@ std::vector<Outcome<const ControlSession*>> SessionManager::install_batch(std::v
     // 2. Every stream in one pipelined exchange. Refused: the session is undone below. Link
     // lost: the store has the sessions and reconcile installs the rest.
     if (client_.connected() && !prepared.empty()) {
+        // The specs are lent to the exchange and moved back: no copy of the keys to make and wipe.
         std::vector<api::SessionSpec> specs;
+        size_t stream_count = 0;
+        for (const Prepared& p : prepared) stream_count += sessions[p.index].streams.size();
+        specs.reserve(stream_count);
         for (Prepared& p : prepared) {
             p.first_stream = specs.size();
-            for (const MediaStream& stream : sessions[p.index].streams) specs.push_back(stream.spec);
+            for (MediaStream& stream : sessions[p.index].streams) specs.push_back(std::move(stream.spec));
         }
         std::vector<api::Result> added = client_.add_sessions(specs);
-        for (api::SessionSpec& spec : specs) api::wipe_keys(spec);
+        for (const Prepared& p : prepared) {
+            std::vector<MediaStream>& streams = sessions[p.index].streams;
+            for (size_t k = 0; k < streams.size(); ++k) streams[k].spec = std::move(specs[p.first_stream + k]);
+        }
         std::vector<uint64_t> undo;
         for (Prepared& p : prepared) {
             const std::vector<MediaStream>& streams = sessions[p.index].streams;

@@ -16,17 +16,17 @@ constexpr uint8_t kFlagToUeKeyGenerated = 0x01;
 constexpr std::string_view kMessagesAadLabel = "msf-sessions-store-msrp-1";
 constexpr uint8_t kMessagesFormat = 1;
 
+// One insert per field, not one push_back per byte: every install writes a record.
+template <size_t N>
+void put_big_endian(std::vector<uint8_t>& out, uint64_t v) {
+    uint8_t b[N];
+    for (size_t i = 0; i < N; ++i) b[i] = static_cast<uint8_t>(v >> (8 * (N - 1 - i)));
+    out.insert(out.end(), b, b + N);
+}
 void put_u8(std::vector<uint8_t>& out, uint8_t v) { out.push_back(v); }
-void put_u16(std::vector<uint8_t>& out, uint16_t v) {
-    out.push_back(static_cast<uint8_t>(v >> 8));
-    out.push_back(static_cast<uint8_t>(v));
-}
-void put_u32(std::vector<uint8_t>& out, uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
-}
-void put_u64(std::vector<uint8_t>& out, uint64_t v) {
-    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
-}
+void put_u16(std::vector<uint8_t>& out, uint16_t v) { put_big_endian<2>(out, v); }
+void put_u32(std::vector<uint8_t>& out, uint32_t v) { put_big_endian<4>(out, v); }
+void put_u64(std::vector<uint8_t>& out, uint64_t v) { put_big_endian<8>(out, v); }
 
 // Reads big-endian fields; the first failure sticks and names the field.
 class Reader {
@@ -178,6 +178,7 @@ bool RecordCipher::open(std::span<const uint8_t> sealed, std::span<const uint8_t
 namespace {
 
 void write_aad(std::string_view session_id, uint64_t dataplane_id, std::vector<uint8_t>& aad) {
+    aad.reserve(kAadLabel.size() + 4 + session_id.size() + 8);  // one allocation, not three
     aad.assign(kAadLabel.begin(), kAadLabel.end());
     put_u32(aad, static_cast<uint32_t>(session_id.size()));
     aad.insert(aad.end(), session_id.begin(), session_id.end());
@@ -213,7 +214,7 @@ void encode_stream(const MediaStream& stream, std::vector<uint8_t>& out) {
     const size_t type_len = std::min(stream.media_type.size(), kMaxMediaTypeLen);
     put_u8(out, static_cast<uint8_t>(type_len));
     out.insert(out.end(), stream.media_type.begin(), stream.media_type.begin() + static_cast<ptrdiff_t>(type_len));
-    api::encode_body(api::SessionAddRequest{stream.spec}, out);
+    api::encode_session_add_body(stream.spec, out);
 }
 
 api::Decoded<MediaStream> decode_stream(std::span<const uint8_t> plaintext) {
