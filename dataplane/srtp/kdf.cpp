@@ -24,8 +24,7 @@ const EVP_CIPHER* ctr_cipher(size_t key_len) {
 
 // The PRF keyed with one master key: the AES key schedule is computed once and serves every
 // label (SRTP and SRTCP), only the counter block changes. AES-128 master keys (the common
-// suites) go through ipsec-mb, one AES block per 16 bytes of keystream (CFB of a zero block is
-// E(counter)); AES-256 ones through OpenSSL's CTR mode.
+// suites) go through ipsec-mb's AES-CTR job; AES-256 ones through OpenSSL's CTR mode.
 class MasterKeyPrf {
 public:
     MasterKeyPrf(std::span<const uint8_t> master_key, std::span<const uint8_t> master_salt)
@@ -54,13 +53,32 @@ public:
         std::memcpy(iv, salt_.data(), salt_.size());
         iv[7] ^= static_cast<uint8_t>(label);
         if (mgr_) {
-            // Counter blocks x * 2^16 + i: i sits in the two low octets, zero in x * 2^16.
-            static constexpr uint8_t kZeros[16] = {};
-            for (size_t done = 0, i = 0; done < out.size(); done += 16, ++i) {
-                iv[14] = static_cast<uint8_t>(i >> 8);
-                iv[15] = static_cast<uint8_t>(i);
-                IMB_AES128_CFB_ONE(mgr_, out.data() + done, kZeros, iv, enc_,
-                                   std::min<size_t>(16, out.size() - done));
+            // AES-CTR over zeros from the counter block x * 2^16 (RFC 3711 §4.3.3), as ipsec-mb
+            // jobs: the same CNTR code the engine runs on every packet. Block i of the keystream
+            // is E(x * 2^16 + i); i sits in the two low octets, which are zero in x * 2^16.
+            static constexpr uint8_t kZeros[kJobBytes] = {};
+            for (size_t done = 0; done < out.size(); done += kJobBytes) {
+                const size_t block = done / 16;
+                if (block > 0xffff) return false;  // RFC 3711: at most 2^16 blocks per label
+                iv[14] = static_cast<uint8_t>(block >> 8);
+                iv[15] = static_cast<uint8_t>(block);
+                IMB_JOB* job = IMB_GET_NEXT_JOB(mgr_);
+                job->cipher_mode = IMB_CIPHER_CNTR;
+                job->cipher_direction = IMB_DIR_ENCRYPT;
+                job->chain_order = IMB_ORDER_CIPHER_HASH;
+                job->hash_alg = IMB_AUTH_NULL;
+                job->key_len_in_bytes = IMB_KEY_128_BYTES;
+                job->enc_keys = enc_;
+                job->dec_keys = enc_;
+                job->src = kZeros;
+                job->dst = out.data() + done;
+                job->cipher_start_src_offset_in_bytes = 0;
+                job->msg_len_to_cipher_in_bytes = std::min(kJobBytes, out.size() - done);
+                job->iv = iv;
+                job->iv_len_in_bytes = 16;
+                job = IMB_SUBMIT_JOB(mgr_);
+                while (job == nullptr) job = IMB_FLUSH_JOB(mgr_);
+                if (job->status != IMB_STATUS_COMPLETED) return false;
             }
             return true;
         }
@@ -73,6 +91,7 @@ public:
     }
 
 private:
+    static constexpr size_t kJobBytes = 256;  // keystream per job; session keys need at most 32
     std::span<const uint8_t> salt_;
     IMB_MGR* mgr_ = nullptr;
     alignas(16) uint8_t enc_[16 * 11] = {};  // ipsec-mb's AES-128 schedule
