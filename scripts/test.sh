@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
-fuzz_seconds=${MSF_FUZZ_SECONDS:-8}
+fuzz_seconds=${MSF_FUZZ_SECONDS:-5}
 
 scripts/setup.sh || { echo "tests: 0 passed, 1 failed"; exit 1; }
 
