@@ -92,17 +92,11 @@ srtp::HugePageSlab& flow_slab() {
     return *slab;
 }
 
-void* from_slab(srtp::HugePageSlab& slab, std::size_t size, std::align_val_t align) {
-    if (size > slab.block_size() || static_cast<size_t>(align) > srtp::HugePageSlab::kAlign)
-        throw std::bad_alloc();
-    return slab.allocate();
-}
-
 }  // namespace
 
-void* Session::operator new(std::size_t size, std::align_val_t align) { return from_slab(session_slab(), size, align); }
+void* Session::operator new(std::size_t size, std::align_val_t align) { return session_slab().allocate(size, align); }
 void Session::operator delete(void* p, std::align_val_t) noexcept { session_slab().deallocate(p); }
-void* FlowState::operator new[](std::size_t size, std::align_val_t align) { return from_slab(flow_slab(), size, align); }
+void* FlowState::operator new[](std::size_t size, std::align_val_t align) { return flow_slab().allocate(size, align); }
 void FlowState::operator delete[](void* p, std::align_val_t) noexcept { flow_slab().deallocate(p); }
 
 KeyFingerprint key_fingerprint(const api::KeySpec& k) {

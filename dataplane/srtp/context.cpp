@@ -56,9 +56,7 @@ HugePageSlab& context_slab() {
 }  // namespace
 
 void* Context::operator new(std::size_t size, std::align_val_t align) {
-    if (size > context_slab().block_size() || static_cast<size_t>(align) > HugePageSlab::kAlign)
-        throw std::bad_alloc();
-    return context_slab().allocate();
+    return context_slab().allocate(size, align);
 }
 
 void Context::operator delete(void* p, std::align_val_t) noexcept { context_slab().deallocate(p); }

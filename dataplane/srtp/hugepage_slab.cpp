@@ -39,6 +39,11 @@ void* HugePageSlab::allocate() {
     return block;
 }
 
+void* HugePageSlab::allocate(std::size_t size, std::align_val_t align) {
+    if (size > block_ || static_cast<size_t>(align) > kAlign) throw std::bad_alloc();
+    return allocate();
+}
+
 void HugePageSlab::deallocate(void* block) noexcept {
     if (!block) return;
     std::lock_guard lock(mu_);

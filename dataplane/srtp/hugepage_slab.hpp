@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <mutex>
+#include <new>
 #include <vector>
 
 namespace msf::srtp {
@@ -24,6 +25,9 @@ public:
     // A block of block_size() bytes, 64-byte aligned; throws std::bad_alloc when out of memory.
     // Thread-safe (a mutex: blocks are taken and given back on the control path only).
     void* allocate();
+    // allocate() for a class-specific operator new: bad_alloc unless an object of `size` bytes
+    // and `align` alignment fits a block.
+    void* allocate(std::size_t size, std::align_val_t align);
     // Gives a block of this slab back for reuse (memory is not returned to the system).
     void deallocate(void* block) noexcept;
 

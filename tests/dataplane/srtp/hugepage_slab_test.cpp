@@ -51,6 +51,15 @@ TEST(HugePageSlab, RefusesBlocksLargerThanAChunk) {
     EXPECT_THROW(HugePageSlab(0), std::bad_alloc);
 }
 
+TEST(HugePageSlab, AnObjectThatDoesNotFitABlockIsRefused) {
+    HugePageSlab slab(128);
+    void* b = slab.allocate(128, std::align_val_t{64});
+    EXPECT_NE(b, nullptr);
+    slab.deallocate(b);
+    EXPECT_THROW(slab.allocate(129, std::align_val_t{64}), std::bad_alloc);
+    EXPECT_THROW(slab.allocate(64, std::align_val_t{128}), std::bad_alloc);
+}
+
 TEST(HugePageSlab, ThreadsTakingAndGivingBackNeverShareABlock) {
     HugePageSlab slab(64);
     auto work = [&slab](uint8_t tag, bool* ok) {
