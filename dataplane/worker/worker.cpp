@@ -308,8 +308,10 @@ void Worker::finish(Pending& p, srtp::Status status, uint64_t now_ns, rte_mbuf* 
     }
     int c = static_cast<int>(out);
     // The one-entry cache is keyed by the next hop: behind a gateway every UE shares it. Group
-    // and other non-unicast destinations map to their own MACs, so they are keyed by themselves.
-    const net::IpAddr& hop = neigh::is_unicast_ip(t.dst) ? neigh::next_hop_of(e.gateway4, e.gateway6, t.dst) : t.dst;
+    // and other non-unicast destinations map to their own MACs (or none), so they are keyed by
+    // themselves; that check is only needed when a gateway is in the way.
+    const net::IpAddr& via = neigh::next_hop_of(e.gateway4, e.gateway6, t.dst);
+    const net::IpAddr& hop = &via != &t.dst && !neigh::is_unicast_ip(t.dst) ? t.dst : via;
     if (!(hop_valid_[c] && net::same_ip(hop_dst_[c], hop.family, hop.bytes.data()))) {
         const auto mac = next_hop_(out, t.dst);
         if (!mac) [[unlikely]] {

@@ -1448,6 +1448,27 @@ TEST(WorkerNeighbours, BehindAGatewayABurstToManyPeersResolvesTheGatewayOnce) {
     }
 }
 
+TEST(WorkerNeighbours, BehindAGatewayAGroupDestinationIsStillResolvedByItself) {
+    // A multicast peer's frames go to its group MAC (neighbour resolve()), never to the
+    // gateway's, so it must not share the gateway's cache entry.
+    GatewayOptions o;
+    o.egress[static_cast<int>(api::Side::core)].gateway4 = ip("198.51.100.1");
+    Gateway g(o);
+    api::SessionSpec unicast = session(1);
+    unicast.core.remote.addr = ip("198.51.100.41");
+    api::SessionSpec group = session(2);
+    group.core.remote.addr = ip("239.1.2.3");
+    g.add(unicast);
+    g.add(group);
+    Ue u1(unicast), u2(group);
+    const Output out = g.receive(kFromAccess, {from_ue(unicast, kUeV4, u1.protect(rtp(1, 1))),
+                                               from_ue(group, kUeV4, u2.protect(rtp(2, 1)))});
+    ASSERT_EQ(out.core.size(), 2u);
+    ASSERT_EQ(g.next_hop_calls.size(), 2u);
+    EXPECT_EQ(g.next_hop_calls[1].second, ip("239.1.2.3"));
+    EXPECT_EQ(out.core[1].decoded().dst_mac, peer_mac(api::Side::core, ip("239.1.2.3")));
+}
+
 TEST(WorkerNeighbours, WithoutAGatewayEachPeerOnTheLinkIsResolvedByItself) {
     Gateway g;
     std::vector<std::unique_ptr<Ue>> ues;
