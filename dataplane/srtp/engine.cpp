@@ -68,12 +68,17 @@ static_assert(std::endian::native == std::endian::little, "ipsec-mb and these IV
 
 // RFC 3711 §4.1.1: IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16), built in two 64-bit
 // halves (memory order) and stored at once, so the cipher's 16-byte load forwards from one store.
-inline void cm_iv(uint8_t* iv, const uint8_t* salt, uint32_t ssrc, uint64_t index) {
+// The SSRC comes as the packet's own 4 network-order bytes, which are IV bytes 4..7 as they
+// stand: no byte swap, and no 32-bit value for the compiler to spill and reload as 64 bits (a
+// load wider than its store does not forward: a stall per packet).
+inline void cm_iv(uint8_t* iv, const uint8_t* salt, const uint8_t* ssrc_be, uint64_t index) {
     uint64_t hi, lo;
+    uint32_t ssrc_bytes;
     std::memcpy(&hi, salt, 8);
     std::memcpy(&lo, salt + 6, 8);  // bytes 6..13 in one load: no 6-byte copy through the stack
+    std::memcpy(&ssrc_bytes, ssrc_be, 4);
     lo >>= 16;                      // bytes 8..13, then two zero bytes (little-endian)
-    hi ^= uint64_t{__builtin_bswap32(ssrc)} << 32;
+    hi ^= uint64_t{ssrc_bytes} << 32;
     lo ^= __builtin_bswap64(index << 16);
     const uint64_t words[2] = {hi, lo};
     std::memcpy(iv, words, 16);
@@ -81,13 +86,19 @@ inline void cm_iv(uint8_t* iv, const uint8_t* salt, uint32_t ssrc, uint64_t inde
 
 // RFC 7714 §8.1 (SRTP: 00 00 | SSRC | ROC | SEQ) and §9.1 (SRTCP: 00 00 | SSRC | 00 00 |
 // 0 | index), each XORed with the 12-byte salt.
-inline void gcm_iv(uint8_t* iv, const uint8_t* salt, uint32_t ssrc, uint32_t hi, uint16_t lo) {
-    iv[0] = salt[0];
-    iv[1] = salt[1];
-    store_be32(iv + 2, ssrc ^ load_be32(salt + 2));
-    store_be32(iv + 6, hi ^ load_be32(salt + 6));
-    iv[10] = static_cast<uint8_t>((lo >> 8) ^ salt[10]);
-    iv[11] = static_cast<uint8_t>(lo ^ salt[11]);
+// Built in two 64-bit halves and stored at once, as cm_iv: ipsec-mb reads the 12-byte IV with
+// wide loads, which byte-wise stores could not forward. The SSRC is the packet's own bytes; ROC
+// and SEQ are the 48-bit index, big-endian.
+inline void gcm_iv(uint8_t* iv, const uint8_t* salt, const uint8_t* ssrc_be, uint64_t index) {
+    uint64_t lo;
+    uint32_t hi, ssrc_bytes;
+    std::memcpy(&lo, salt, 8);
+    std::memcpy(&hi, salt + 8, 4);
+    std::memcpy(&ssrc_bytes, ssrc_be, 4);
+    const uint64_t roc_seq = __builtin_bswap64(index << 16);  // memory order: ROC, SEQ, 00 00
+    lo ^= uint64_t{ssrc_bytes} << 16 ^ roc_seq << 48;         // bytes 2..5 SSRC, 6..7 ROC high
+    const uint64_t words[2] = {lo, uint64_t{hi} ^ ((roc_seq >> 16) & 0xffffffffu)};  // ROC low, SEQ
+    std::memcpy(iv, words, 16);
 }
 
 inline void gcm_rtcp_iv(uint8_t* iv, const uint8_t* salt, uint32_t ssrc, uint32_t index) {
@@ -305,7 +316,7 @@ void Engine::protect_rtp_burst(Packet* p, Status* st, uint32_t n) {
         sc.hdr_len[i] = hl;
         sc.auth_end[i] = pk.len;
         if (info.cipher == Cipher::aes_cm) {
-            cm_iv(sc.iv[i], s.salt, ssrc, index);
+            cm_iv(sc.iv[i], s.salt, d + 8, index);
             if (pk.len > hl) {
                 const int k = cipher_slot(info);
                 fill_cipher_job(sc.cipher_jobs[k][ncipher[k]], keys.cm.aes_enc, d, hl, pk.len - hl,
@@ -326,8 +337,7 @@ void Engine::protect_rtp_burst(Packet* p, Status* st, uint32_t n) {
             else
                 sc.mki_pkt[nmki++] = static_cast<uint8_t>(i);
         } else {
-            gcm_iv(sc.iv[i], s.salt, ssrc, static_cast<uint32_t>(index >> 16),
-                   static_cast<uint16_t>(index));
+            gcm_iv(sc.iv[i], s.salt, d + 8, index);
             sc.gcm_pkt[ngcm++] = static_cast<uint8_t>(i);
         }
     }
@@ -410,8 +420,7 @@ void Engine::unprotect_rtp_burst(Packet* p, Status* st, uint32_t n) {
                           auth_end + 4, sc.computed_tag[i]);
             sc.hash_pkt[nhash++] = static_cast<uint8_t>(i);
         } else {
-            gcm_iv(sc.iv[i], s.salt, ssrc, static_cast<uint32_t>(index >> 16),
-                   static_cast<uint16_t>(index));
+            gcm_iv(sc.iv[i], s.salt, d + 8, index);
         }
     }
 
@@ -430,7 +439,7 @@ void Engine::unprotect_rtp_burst(Packet* p, Status* st, uint32_t n) {
         const uint32_t hl = sc.hdr_len[i];
         if (sc.auth_end[i] > hl) {
             const int k = cipher_slot(info);
-            cm_iv(sc.iv[i], c->rtp_.salt, sc.ssrc[i], sc.index[i]);
+            cm_iv(sc.iv[i], c->rtp_.salt, pk.data + 8, sc.index[i]);
             fill_cipher_job(sc.cipher_jobs[k][ncipher[k]], c->rtp_keys_.cm.aes_enc, pk.data, hl,
                             sc.auth_end[i] - hl, sc.iv[i]);
             sc.cipher_pkt[k][ncipher[k]++] = static_cast<uint8_t>(i);
@@ -546,7 +555,7 @@ void Engine::protect_rtcp_burst(Packet* p, Status* st, uint32_t n) {
         if (info.cipher == Cipher::aes_cm) {
             // RFC 3711 §3.4: header || encrypted || E,index || MKI || tag; the tag covers
             // everything up to and including the E,index word.
-            cm_iv(sc.iv[i], s.salt, ssrc, index);
+            cm_iv(sc.iv[i], s.salt, d + 4, index);
             if (pk.len > kRtcpHeader) {
                 const int k = cipher_slot(info);
                 fill_cipher_job(sc.cipher_jobs[k][ncipher[k]], keys.cm.aes_enc, d, kRtcpHeader,
@@ -672,7 +681,7 @@ void Engine::unprotect_rtcp_burst(Packet* p, Status* st, uint32_t n) {
         }
         if (encrypted[i] && sc.auth_end[i] > kRtcpHeader) {
             const int k = cipher_slot(info);
-            cm_iv(sc.iv[i], c->rtcp_.salt, sc.ssrc[i], sc.index[i]);
+            cm_iv(sc.iv[i], c->rtcp_.salt, pk.data + 4, sc.index[i]);
             fill_cipher_job(sc.cipher_jobs[k][ncipher[k]], c->rtcp_keys_.cm.aes_enc, pk.data,
                             kRtcpHeader, sc.auth_end[i] - kRtcpHeader, sc.iv[i]);
             sc.cipher_pkt[k][ncipher[k]++] = static_cast<uint8_t>(i);
