@@ -202,7 +202,14 @@ void Worker::prepare(Classified& cl) {
     bool rtcp = flow_is_rtcp(hit.flow);
     if (!rtcp && (from_access ? s.access_mux : s.core_mux)) rtcp = looks_like_rtcp(payload, pf.payload_len);
 
-    Pending p;
+    // The entry is written in place, field by field: a Pending built on the stack and copied
+    // would be read back with wide loads over narrow stores, a store-forwarding stall per packet.
+    // The slot only counts once the checks below pass.
+    const List list = from_access ? (rtcp ? unprotect_rtcp : unprotect_rtp)
+                                  : (rtcp ? protect_rtcp : protect_rtp);
+    PendingStore& ps = *pending_;
+    const uint16_t k = ps.count[list];
+    Pending& p = ps.items[list][k];
     p.relatch = false;
     if (from_access) {
         const net::Endpoint& configured = hit.flow == access_rtcp ? s.ue_configured_rtcp : s.ue_configured_rtp;
@@ -247,10 +254,7 @@ void Worker::prepare(Classified& cl) {
         }
     }
 
-    const List list = from_access ? (rtcp ? unprotect_rtcp : unprotect_rtp)
-                                  : (rtcp ? protect_rtcp : protect_rtp);
-    PendingStore& ps = *pending_;
-    const uint16_t k = ps.count[list]++;
+    ps.count[list] = static_cast<uint16_t>(k + 1);
     p.m = m;
     p.session = &s;
     p.payload = payload;
@@ -260,7 +264,6 @@ void Worker::prepare(Classified& cl) {
     p.flow = hit.flow;
     p.rtcp = rtcp;
     p.tos = pf.tos;
-    ps.items[list][k] = p;
     uint8_t* const buf_end = static_cast<uint8_t*>(m->buf_addr) + m->buf_len;
     ps.packets[list][k] = {payload, pf.payload_len, static_cast<uint32_t>(buf_end - payload),
                            from_access ? s.from_ue_ctx : s.to_ue_ctx};
@@ -345,8 +348,11 @@ void Worker::finish(Pending& p, srtp::Status status, uint64_t now_ns, rte_mbuf* 
     m->pkt_len = room + len;
     m->ol_flags = 0;
     if (e.checksum != net::ChecksumMode::software) {
-        m->l2_len = net::kEthernetHeaderLen + (t.has_vlan ? net::kVlanTagLen : 0);
-        m->l3_len = t.dst.is_v4() ? net::kIpv4HeaderLen : net::kIpv6HeaderLen;
+        // One store of the whole word: the l2_len/l3_len bit-fields written one by one are each
+        // a read-modify-write of a line the NIC path reads next.
+        m->tx_offload = rte_mbuf_tx_offload(net::kEthernetHeaderLen + (t.has_vlan ? net::kVlanTagLen : 0),
+                                            t.dst.is_v4() ? net::kIpv4HeaderLen : net::kIpv6HeaderLen,
+                                            0, 0, 0, 0, 0);
         m->ol_flags = t.dst.is_v4() ? (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM) : RTE_MBUF_F_TX_IPV6;
         if (e.checksum == net::ChecksumMode::offload_ip_udp) m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
     }
@@ -386,6 +392,12 @@ void Worker::process(rte_mbuf** pkts, uint16_t n, const RxQueue& from, uint64_t 
         const Session& s = *hit.session;
         rte_prefetch0(&s.flow(hit.flow));
         const bool to_core = flow_side(hit.flow) == api::Side::access;
+        // The latch: an access flow's own (checked after authentication), or the one a packet
+        // toward a UE without a configured address goes to.
+        if (to_core)
+            rte_prefetch0(s.flow(hit.flow).second_line());
+        else if (s.ue_configured_rtp.empty())
+            rte_prefetch0(s.flow(access_rtp).second_line());
         (to_core ? s.from_ue_ctx : s.to_ue_ctx)->prefetch(flow_is_rtcp(hit.flow));
     }
     for (uint16_t j = 0; j < nc; ++j) prepare(ps.classified[ps.order[j]]);
