@@ -21,6 +21,9 @@ enum class ChecksumMode : uint8_t {
     offload_ip_udp,  // IPv4 checksum 0; UDP field holds the pseudo-header sum the NIC finishes
 };
 
+// RFC 1122 §3.2.1.7 leaves the TTL to configuration; 64 is the common default (RFC 1700's).
+inline constexpr uint8_t kDefaultTtl = 64;
+
 // The headers of one direction of one leg: fixed per leg, built by the control path.
 struct UdpFrameTemplate {
     MacAddr src_mac, dst_mac;
@@ -28,13 +31,39 @@ struct UdpFrameTemplate {
     uint16_t vlan_tci = 0;  // PCP, DEI and VID as on the wire (host order)
     IpAddr src, dst;        // same family
     uint16_t src_port = 0, dst_port = 0;  // host order
-    uint8_t ttl = 64;       // IPv4 TTL or IPv6 hop limit
+    uint8_t ttl = kDefaultTtl;  // IPv4 TTL or IPv6 hop limit
     uint8_t tos = 0;        // IPv4 TOS or IPv6 traffic class
+};
+
+// The same fields as references to where they already live (a session's endpoints, a port's
+// MAC, the next-hop cache), for the worker's per-packet path: a template filled per packet and
+// read straight back in wider pieces than it was written stalls store forwarding.
+struct UdpFrameParts {
+    const MacAddr& src_mac;
+    const MacAddr& dst_mac;
+    bool has_vlan;
+    uint16_t vlan_tci;
+    const IpAddr& src;
+    const IpAddr& dst;
+    uint16_t src_port, dst_port;
+    uint8_t ttl;
+    uint8_t tos;
+};
+
+template <typename Frame>
+concept UdpFrameFields = requires(const Frame& t) {
+    t.src_mac.bytes;
+    t.dst_mac.bytes;
+    t.src.family;
+    t.dst.family;
+    t.src_port;
+    t.dst_port;
 };
 
 // Bytes of headers write_udp_headers puts in front of the payload: 14 or 18, + 20 or 40, + 8.
 // 0 when the template has no valid address family.
-inline uint32_t udp_header_room(const UdpFrameTemplate& t) {
+template <UdpFrameFields Frame>
+inline uint32_t udp_header_room(const Frame& t) {
     const uint32_t l2 = kEthernetHeaderLen + (t.has_vlan ? kVlanTagLen : 0);
     if (t.src.is_v4()) return l2 + kIpv4HeaderLen + kUdpHeaderLen;
     if (t.src.is_v6()) return l2 + kIpv6HeaderLen + kUdpHeaderLen;
@@ -43,7 +72,8 @@ inline uint32_t udp_header_room(const UdpFrameTemplate& t) {
 
 // The largest payload the template's family can carry in one datagram (IPv4 total length and
 // IPv6 payload length are 16 bits; no jumbograms).
-inline uint32_t udp_max_payload(const UdpFrameTemplate& t) {
+template <UdpFrameFields Frame>
+inline uint32_t udp_max_payload(const Frame& t) {
     return t.src.is_v4() ? 0xffff - kIpv4HeaderLen - kUdpHeaderLen : 0xffff - kUdpHeaderLen;
 }
 
@@ -52,8 +82,8 @@ inline uint32_t udp_max_payload(const UdpFrameTemplate& t) {
 // `mode` leaves to software. Returns the start of the frame, whose length is
 // udp_header_room(t) + payload_len. Returns nullptr, writing nothing, when src and dst are not
 // of one family or the payload exceeds udp_max_payload(t).
-inline uint8_t* write_udp_headers(uint8_t* payload, uint32_t payload_len, const UdpFrameTemplate& t,
-                                  ChecksumMode mode) {
+template <UdpFrameFields Frame>
+inline uint8_t* write_udp_headers(uint8_t* payload, uint32_t payload_len, const Frame& t, ChecksumMode mode) {
     const uint32_t room = udp_header_room(t);
     if (room == 0 || t.dst.family != t.src.family || payload_len > udp_max_payload(t)) [[unlikely]]
         return nullptr;

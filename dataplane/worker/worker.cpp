@@ -293,30 +293,31 @@ void Worker::finish(Pending& p, srtp::Status status, uint64_t now_ns, rte_mbuf* 
 
     const api::Side out = from_access ? api::Side::core : api::Side::access;
     const Egress& e = egress_[static_cast<int>(out)];
-    net::UdpFrameTemplate t;
+    const net::Endpoint* src;
+    const net::IpAddr* dst;
+    uint16_t dst_port;
     if (from_access) {
         const bool rtcp_port = p.rtcp && !s.core_mux;
-        t.src = rtcp_port ? s.core_local_rtcp.addr : s.core_local_rtp.addr;
-        t.src_port = rtcp_port ? s.core_local_rtcp.port : s.core_local_rtp.port;
-        t.dst = rtcp_port ? s.core_remote_rtcp.addr : s.core_remote_rtp.addr;
-        t.dst_port = rtcp_port ? s.core_remote_rtcp.port : s.core_remote_rtp.port;
+        src = rtcp_port ? &s.core_local_rtcp : &s.core_local_rtp;
+        const net::Endpoint& remote = rtcp_port ? s.core_remote_rtcp : s.core_remote_rtp;
+        dst = &remote.addr;
+        dst_port = remote.port;
         counters_.unprotected.add();
     } else {
         const bool rtcp_port = p.rtcp && !s.access_mux;
-        t.src = rtcp_port ? s.access_local_rtcp.addr : s.access_local_rtp.addr;
-        t.src_port = rtcp_port ? s.access_local_rtcp.port : s.access_local_rtp.port;
-        t.dst = p.ue.addr;
-        t.dst_port = p.ue.port;
+        src = rtcp_port ? &s.access_local_rtcp : &s.access_local_rtp;
+        dst = &p.ue.addr;
+        dst_port = p.ue.port;
         counters_.protected_.add();
     }
     int c = static_cast<int>(out);
     // The one-entry cache is keyed by the next hop: behind a gateway every UE shares it. Group
     // and other non-unicast destinations map to their own MACs (or none), so they are keyed by
     // themselves; that check is only needed when a gateway is in the way.
-    const net::IpAddr& via = neigh::next_hop_of(e.gateway4, e.gateway6, t.dst);
-    const net::IpAddr& hop = &via != &t.dst && !neigh::is_unicast_ip(t.dst) ? t.dst : via;
+    const net::IpAddr& via = neigh::next_hop_of(e.gateway4, e.gateway6, *dst);
+    const net::IpAddr& hop = &via != dst && !neigh::is_unicast_ip(*dst) ? *dst : via;
     if (!(hop_valid_[c] && net::same_ip(hop_dst_[c], hop.family, hop.bytes.data()))) {
-        const auto mac = next_hop_(out, t.dst);
+        const auto mac = next_hop_(out, *dst);
         if (!mac) [[unlikely]] {
             counters_.no_neighbour.add();
             fs.other_drops.add();
@@ -327,11 +328,9 @@ void Worker::finish(Pending& p, srtp::Status status, uint64_t now_ns, rte_mbuf* 
         hop_dst_[c] = hop;
         hop_mac_[c] = *mac;
     }
-    t.dst_mac = hop_mac_[c];
-    t.src_mac = e.src_mac;
-    t.has_vlan = e.has_vlan;
-    t.vlan_tci = e.vlan_tci;
-    t.tos = p.tos;
+    // The headers are written from where their parts live, not from a copy made here.
+    const net::UdpFrameParts t{e.src_mac, hop_mac_[c], e.has_vlan, e.vlan_tci, src->addr,
+                               *dst,      src->port,   dst_port,   net::kDefaultTtl, p.tos};
 
     rte_mbuf* m = p.m;
     const uint32_t room = net::udp_header_room(t);
