@@ -99,6 +99,31 @@ std::unique_ptr<Context> Context::create_with_session_keys(const Policy& policy,
     return ctx;
 }
 
+void Context::set_key_lines(const IMB_MGR* mgr) {
+    key_tail_first_ = key_tail_lines_ = 0;
+    if (info().cipher == Cipher::aes_cm) {
+        key_lines_ = static_cast<uint8_t>(
+            (offsetof(CmKeys, aes_enc) + 16u * (info().key_len == 16 ? 11u : 15u) + 63u) / 64u);
+        return;
+    }
+    constexpr uint32_t kAllLines = (sizeof(gcm_key_data) + 63u) / 64u;
+    const bool vaes = mgr->used_arch == IMB_ARCH_AVX512 && (mgr->features & IMB_FEATURE_VAES) != 0;
+    if (!vaes) {
+        // The other code paths keep H^1 first and use more of the table: all of it.
+        key_lines_ = kAllLines;
+        return;
+    }
+    // VAES: the round keys, then the hash-key powers a packet of up to kGcmPrefetchBlocks
+    // blocks uses, H^n..H^1, which are the LAST entries of the 48-entry table. A longer packet
+    // reads more of the table on demand; it has more crypto to hide the misses behind.
+    constexpr size_t kPowersEnd = offsetof(gcm_key_data, ghash_keys) + 16u * 48u;
+    static_assert(kPowersEnd <= sizeof(gcm_key_data));
+    constexpr size_t kFirstUsed = kPowersEnd - 16u * kGcmPrefetchBlocks;
+    key_lines_ = static_cast<uint8_t>((offsetof(gcm_key_data, ghash_keys) + 63u) / 64u);
+    key_tail_first_ = static_cast<uint8_t>(kFirstUsed / 64u);
+    key_tail_lines_ = static_cast<uint8_t>((kPowersEnd - 1u) / 64u - kFirstUsed / 64u + 1u);
+}
+
 bool Context::init(const Policy& policy, const SessionKeys& rtp, const SessionKeys& rtcp,
                    std::string* error) {
     if (static_cast<size_t>(policy.suite) >= kSuiteCount) return fail(error, "unknown suite");
@@ -118,10 +143,7 @@ bool Context::init(const Policy& policy, const SessionKeys& rtp, const SessionKe
     if (!mgr) return fail(error, "ipsec-mb manager allocation failed");
 
     suite_ = policy.suite;
-    key_lines_ = static_cast<uint8_t>(
-        info().cipher == Cipher::aes_cm
-            ? (offsetof(CmKeys, aes_enc) + 16u * (info().key_len == 16 ? 11u : 15u) + 63u) / 64u
-            : (sizeof(gcm_key_data) + 63u) / 64u);
+    set_key_lines(mgr);
     mki_len_ = static_cast<uint8_t>(policy.mki.size());
     if (!policy.mki.empty()) std::memcpy(mki_, policy.mki.data(), policy.mki.size());
     rtp_.window = ReplayWindow(w);

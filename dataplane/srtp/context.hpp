@@ -72,6 +72,8 @@ public:
         __builtin_prefetch(&s.window);
         const auto* key_lines = reinterpret_cast<const uint8_t*>(&k);
         for (uint32_t line = 0; line < key_lines_; ++line) __builtin_prefetch(key_lines + 64 * line);
+        for (uint32_t line = key_tail_first_; line < key_tail_first_ + key_tail_lines_; ++line)
+            __builtin_prefetch(key_lines + 64 * line);
     }
 
     // Stream state (for counters and tests).
@@ -92,6 +94,10 @@ private:
         return info().cipher == Cipher::aes_cm ? (tag_len > 12 ? tag_len : 12) : tag_len;
     }
     Context() = default;
+    // Blocks (AAD, payload, lengths) of the largest GCM packet whose hash keys prefetch() fetches:
+    // 16 covers a 172-byte G.711 packet with room to spare.
+    static constexpr uint32_t kGcmPrefetchBlocks = 16;
+    void set_key_lines(const IMB_MGR* mgr);
     bool init(const Policy& policy, const SessionKeys& rtp, const SessionKeys& rtcp,
               std::string* error);
 
@@ -124,9 +130,11 @@ private:
     // then SRTCP's.
     Suite suite_ = Suite::aes_cm_128_hmac_sha1_80;
     // Cache lines of Keys a packet reads, for prefetch(): AES-CM reads the HMAC states and the
-    // AES schedule; GCM the schedule and hash-key powers that, on the VAES path, sit at the END
-    // of gcm_key_data (H^1 last), so GCM prefetches all of it.
+    // AES schedule (the first key_lines_); GCM the schedule and the hash-key powers, which on the
+    // VAES path sit at the END of gcm_key_data (H^1 last): lines key_tail_first_ onwards.
     uint8_t key_lines_ = 4;
+    uint8_t key_tail_first_ = 0;
+    uint8_t key_tail_lines_ = 0;
     uint8_t mki_len_ = 0;
     uint8_t mki_[kMaxMkiLen] = {};
     uint32_t rtcp_send_index_ = 0;  // last SRTCP index sent; the first packet gets 1
