@@ -110,10 +110,14 @@ struct alignas(64) Session {
     FlowState* flows = nullptr;
     bool access_mux = false;
     bool core_mux = false;
-    net::Endpoint ue_configured_rtp, ue_configured_rtcp;  // empty: latch
-    net::Endpoint core_remote_rtp, core_remote_rtcp;
-    net::Endpoint access_local_rtp, access_local_rtcp;
-    net::Endpoint core_local_rtp, core_local_rtcp;
+    // An RTP packet reads three of the first four endpoints (either direction: the UE's and
+    // the core peer's, and the local address it leaves from), all within the first two lines;
+    // the RTCP endpoints follow, in the third.
+    net::Endpoint ue_configured_rtp;  // empty: latch
+    net::Endpoint core_remote_rtp;
+    net::Endpoint access_local_rtp;
+    net::Endpoint core_local_rtp;
+    net::Endpoint ue_configured_rtcp, core_remote_rtcp, access_local_rtcp, core_local_rtcp;
 
     // The control thread's.
     uint64_t id = 0;
@@ -136,6 +140,11 @@ struct alignas(64) Session {
         to_ue_ctx = to_ue.get();
         flows = shared->flows.get();
     }
+
+    // Lines of the session an RTP packet reads; RTCP on its own port reads the next one too.
+    static constexpr size_t kRtpLines = 2;
 };
+static_assert(offsetof(Session, core_local_rtp) + sizeof(net::Endpoint) <= Session::kRtpLines * 64,
+              "an RTP packet's endpoints are in the session's first lines");
 
 }  // namespace msf::dp

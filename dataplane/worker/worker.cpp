@@ -178,11 +178,12 @@ bool Worker::find_session(Classified& c) {
         drop(c.m);
         return false;
     }
-    // What phase 1e will read: the session now, its flow and SRTP context after 1d.
+    // What phase 1e will read: the session now, its flow and SRTP context after 1d. RTCP on its
+    // own port reads one line more (multiplexed RTCP uses the RTP endpoints).
     const auto* session_lines = reinterpret_cast<const uint8_t*>(c.hit.session);
     rte_prefetch0(session_lines);
     rte_prefetch0(session_lines + RTE_CACHE_LINE_SIZE);
-    rte_prefetch0(session_lines + 2 * RTE_CACHE_LINE_SIZE);
+    if (flow_is_rtcp(c.hit.flow)) rte_prefetch0(session_lines + Session::kRtpLines * RTE_CACHE_LINE_SIZE);
     return true;
 }
 
