@@ -239,9 +239,16 @@ TEST(SessionTable, ConcurrentReadersNeverSeeAFreedOrForeignSession) {
         });
     }
     std::mt19937 rng(1);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+    // On a loaded machine a reader may not run for a while: retired sessions then keep their
+    // slots (no grace period ends) and adds fail with no_space. The writer yields when that
+    // happens, and runs at least 1.5 s and until the readers have seen sessions (20 s at most),
+    // so the test does not depend on how the threads were scheduled.
+    const auto start = std::chrono::steady_clock::now();
+    const auto min_end = start + std::chrono::milliseconds(1500);
+    const auto max_end = start + std::chrono::seconds(20);
     uint64_t next_id = 1, ops = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
+    for (auto now = start; now < max_end && (now < min_end || hits.load() < 1000);
+         now = std::chrono::steady_clock::now()) {
         const uint16_t slot = static_cast<uint16_t>(rng() % 64);
         const uint16_t port = static_cast<uint16_t>(20000 + 2 * slot);
         auto hit = t.lookup(api::Side::access, net::Family::ipv4, bytes("192.0.2.1"), port);
@@ -256,6 +263,7 @@ TEST(SessionTable, ConcurrentReadersNeverSeeAFreedOrForeignSession) {
         } else {
             auto r = t.add(spec(next_id++, port, static_cast<uint16_t>(30000 + 2 * slot)), 0);
             ASSERT_TRUE(r.ok() || r.error == TableError::no_space) << r.message;
+            if (!r.ok()) std::this_thread::yield();
         }
         t.reclaim();
         ++ops;
