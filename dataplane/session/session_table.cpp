@@ -132,8 +132,9 @@ SessionTable::SessionTable(const TableConfig& config) : config_(config) {
     for (int side = 0; side < 2; ++side) {
         for (const net::IpAddr& a : *addrs[side]) {
             sides_[side].addresses.push_back(a);
-            sides_[side].ports.emplace_back(new std::atomic<uint32_t>[65536]());
+            sides_[side].ports.emplace_back(new PortEntry[65536]());
         }
+        sides_[side].build();
     }
     slots_.reset(new std::atomic<Session*>[config_.max_sessions]());
     free_slots_.reserve(config_.max_sessions);
@@ -152,11 +153,26 @@ SessionTable::~SessionTable() {
     std::free(qsbr_);
 }
 
-std::atomic<uint32_t>* SessionTable::port_entry(api::Side side, const net::Endpoint& local) const {
+void SessionTable::SideIndex::build() {
+    if (addresses.size() > 32767) throw std::invalid_argument("at most 32767 addresses per side");
+    uint32_t size = 8;
+    while (size < 2 * addresses.size()) size *= 2;
+    buckets.assign(size, 0);
+    bucket_mask = size - 1;
+    for (size_t a = 0; a < addresses.size(); ++a) {
+        const net::IpAddr& ip = addresses[a];
+        if (ip.empty()) throw std::invalid_argument("a side address without a family");
+        if (find(ip.family, ip.bytes.data()) >= 0) continue;  // a duplicate: the first one serves
+        uint32_t b = hash(ip.family, ip.bytes.data()) >> 16;
+        while (buckets[b & bucket_mask] != 0) ++b;
+        buckets[b & bucket_mask] = static_cast<uint16_t>(a + 1);
+    }
+}
+
+SessionTable::PortEntry* SessionTable::port_entry(api::Side side, const net::Endpoint& local) const {
     const SideIndex& s = sides_[static_cast<int>(side)];
-    for (size_t a = 0; a < s.addresses.size(); ++a)
-        if (s.addresses[a] == local.addr) return &s.ports[a][local.port];
-    return nullptr;
+    const int a = s.find(local.addr.family, local.addr.bytes.data());
+    return a < 0 ? nullptr : &s.ports[a][local.port];
 }
 
 TableResult SessionTable::validate(const api::SessionSpec& spec, bool check_ports_free) const {
@@ -201,9 +217,9 @@ TableResult SessionTable::validate(const api::SessionSpec& spec, bool check_port
     return {};
 }
 
-void SessionTable::set_ports(const Session& s, uint32_t value) {
-    const uint32_t rtp = value == 0 ? 0 : value << 1;
-    const uint32_t rtcp = value == 0 ? 0 : (value << 1) | 1;
+void SessionTable::set_ports(const Session& s, const Session* value) {
+    const auto rtp = reinterpret_cast<uintptr_t>(value);
+    const uintptr_t rtcp = value ? rtp | kRtcpPort : 0;
     port_entry(api::Side::access, s.access_local_rtp)->store(rtp, std::memory_order_release);
     if (!s.access_mux)
         port_entry(api::Side::access, s.access_local_rtcp)->store(rtcp, std::memory_order_release);
@@ -259,7 +275,7 @@ TableResult SessionTable::add(const api::SessionSpec& spec, uint64_t now_ns) {
     s->bind();
     Session* raw = s.release();
     slots_[slot].store(raw, std::memory_order_release);
-    set_ports(*raw, slot + 1);
+    set_ports(*raw, raw);
     by_id_.emplace(spec.id, slot);
     return {};
 }
@@ -298,6 +314,7 @@ TableResult SessionTable::modify(const api::SessionSpec& spec) {
     s->bind();
     Session* raw = s.release();
     slots_[slot].store(raw, std::memory_order_release);
+    set_ports(*raw, raw);
     retire(std::unique_ptr<Session>(old), false);
     return {};
 }
@@ -308,7 +325,7 @@ TableResult SessionTable::remove(uint64_t id) {
         return error(TableError::not_found, "session " + std::to_string(id) + " not found");
     const uint32_t slot = it->second;
     Session* s = slots_[slot].load(std::memory_order_relaxed);
-    set_ports(*s, 0);
+    set_ports(*s, nullptr);
     slots_[slot].store(nullptr, std::memory_order_release);
     by_id_.erase(it);
     retire(std::unique_ptr<Session>(s), true);

@@ -2,13 +2,15 @@
 // UDP port) for the workers. Workers read without locks; the control thread publishes with
 // release stores and frees only after every worker has passed a quiescent state (RCU QSBR).
 //
-// Lookup is two array reads: the local address picks a per-address array of 65536 port entries,
-// the entry names a slot, the slot holds the session pointer. A slot is reused only after the
-// grace period of its previous session, so a worker never sees a port entry point at a session
-// that does not own that port.
+// Lookup is a hash probe and one array read: the local address picks (through a small
+// open-addressing index) a per-address array of 65536 port entries, and the entry holds the
+// session pointer itself, tagged with whether the port is the leg's RTCP port. A modify stores
+// the new session into each of its entries; a packet may meet the old one or the new one, both
+// alive until every worker has passed a quiescent state.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -71,40 +73,57 @@ public:
         Session* session = nullptr;
         FlowId flow = access_rtp;
     };
+    // A port entry: 0, or the session's address with kRtcpPort set for its RTCP port (sessions
+    // are 64-byte aligned, so the low bits are free).
+    using PortEntry = std::atomic<uintptr_t>;
+    static constexpr uintptr_t kRtcpPort = 1;
+    static_assert(alignof(Session) > kRtcpPort, "the tag needs a free low bit");
+
     // dst_ip points at 4 or 16 network-order bytes.
     Hit lookup(api::Side side, net::Family family, const uint8_t* dst_ip, uint16_t dst_port) const {
-        const std::atomic<uint32_t>* pe = port_entry_of(side, family, dst_ip, dst_port);
-        if (!pe) return {};
-        const uint32_t entry = pe->load(std::memory_order_acquire);
-        if (entry == 0) return {};
-        Session* session = slot_of(entry)->load(std::memory_order_acquire);
-        if (!session) return {};
-        return hit_of(side, entry, session);
+        const PortEntry* pe = port_entry_of(side, family, dst_ip, dst_port);
+        return pe ? hit_of(side, pe->load(std::memory_order_acquire)) : Hit{};
     }
 
-    // lookup() in its three dependent steps, so that a worker can prefetch each level for every
+    // lookup() in its two dependent steps, so that a worker can prefetch each level for every
     // packet of a burst before it reads any (with many sessions, each level is a cache miss).
     // 1: the port entry of (address, port) on `side`; nullptr when the address is not the side's.
-    const std::atomic<uint32_t>* port_entry_of(api::Side side, net::Family family, const uint8_t* dst_ip,
-                                               uint16_t dst_port) const {
+    const PortEntry* port_entry_of(api::Side side, net::Family family, const uint8_t* dst_ip,
+                                   uint16_t dst_port) const {
         const SideIndex& s = sides_[static_cast<int>(side)];
-        for (size_t a = 0; a < s.addresses.size(); ++a)
-            if (net::same_ip(s.addresses[a], family, dst_ip)) return &s.ports[a][dst_port];
-        return nullptr;
+        const int a = s.find(family, dst_ip);
+        return a < 0 ? nullptr : &s.ports[a][dst_port];
     }
-    // 2: the slot a non-zero port entry names (its session may be gone: null).
-    const std::atomic<Session*>* slot_of(uint32_t entry) const { return &slots_[(entry >> 1) - 1]; }
-    // 3: the leg.
-    static Hit hit_of(api::Side side, uint32_t entry, Session* session) {
-        const bool rtcp = entry & 1;
-        return {session, side == api::Side::access ? (rtcp ? access_rtcp : access_rtp)
-                                                   : (rtcp ? core_rtcp : core_rtp)};
+    // 2: the leg an entry names (no session: null).
+    static Hit hit_of(api::Side side, uintptr_t entry) {
+        const bool rtcp = entry & kRtcpPort;
+        return {reinterpret_cast<Session*>(entry & ~kRtcpPort),
+                side == api::Side::access ? (rtcp ? access_rtcp : access_rtp) : (rtcp ? core_rtcp : core_rtp)};
     }
 
 private:
     struct SideIndex {
         std::vector<net::IpAddr> addresses;
-        std::vector<std::unique_ptr<std::atomic<uint32_t>[]>> ports;  // per address, 65536 entries
+        std::vector<std::unique_ptr<PortEntry[]>> ports;  // per address, 65536 entries
+        // Open addressing over `addresses`: index + 1, or 0 for an empty bucket. A gateway with a
+        // million sessions needs dozens of addresses per side; a scan would cost a compare each.
+        std::vector<uint16_t> buckets;
+        uint32_t bucket_mask = 0;
+
+        static uint32_t hash(net::Family family, const uint8_t* ip) {
+            uint32_t w[4] = {0, 0, 0, 0};
+            std::memcpy(w, ip, family == net::Family::ipv4 ? 4 : 16);
+            return (w[0] ^ w[1] ^ w[2] ^ w[3]) * 0x9E3779B1u;  // Fibonacci hashing
+        }
+        void build();
+        int find(net::Family family, const uint8_t* ip) const {
+            if (family == net::Family::none || buckets.empty()) return -1;
+            for (uint32_t b = hash(family, ip) >> 16;; ++b) {
+                const uint16_t i = buckets[b & bucket_mask];
+                if (i == 0) return -1;
+                if (net::same_ip(addresses[i - 1], family, ip)) return i - 1;
+            }
+        }
     };
     struct Retired {
         uint64_t token;
@@ -113,8 +132,9 @@ private:
     };
 
     TableResult validate(const api::SessionSpec& spec, bool check_ports_free) const;
-    std::atomic<uint32_t>* port_entry(api::Side side, const net::Endpoint& local) const;
-    void set_ports(const Session& s, uint32_t value);
+    PortEntry* port_entry(api::Side side, const net::Endpoint& local) const;
+    // Points the session's port entries at `value` (null: clears them).
+    void set_ports(const Session& s, const Session* value);
     void retire(std::unique_ptr<Session> s, bool release_slot);
 
     TableConfig config_;

@@ -53,10 +53,8 @@ struct Worker::Pending {
 struct Worker::Classified {
     rte_mbuf* m;
     // The lookup's first step for each side the packet may belong to (null: not that side's
-    // address, or the port does not serve that side), then the entry and side that matched.
-    const std::atomic<uint32_t>* port_entry[2];
-    uint32_t entry;
-    api::Side side;
+    // address, or the port does not serve that side), then the leg that matched.
+    const SessionTable::PortEntry* port_entry[2];
     SessionTable::Hit hit;
     net::ParsedFrame pf;
 };
@@ -142,52 +140,30 @@ bool Worker::classify(rte_mbuf* m, const RxQueue& from, Classified& out) {
     return true;
 }
 
-// Phase 1b: the port entry names the session's slot (access side first, as lookup() would).
-bool Worker::find_slot(Classified& c) {
-    c.entry = 0;
-    if (c.port_entry[0]) {
-        c.entry = c.port_entry[0]->load(std::memory_order_acquire);
-        c.side = api::Side::access;
-    }
-    if (c.entry == 0 && c.port_entry[1]) {
-        c.entry = c.port_entry[1]->load(std::memory_order_acquire);
-        c.side = api::Side::core;
-    }
-    if (c.entry == 0) [[unlikely]] {
-        counters_.no_session.add();
-        drop(c.m);
-        return false;
-    }
-    rte_prefetch0(table_.slot_of(c.entry));
-    // The mbuf's second line, which phase 3 writes (tx_offload) for a NIC that fills checksums.
-    rte_prefetch0(&c.m->tx_offload);
-    return true;
-}
-
-// Phase 1c: the slot holds the session (null while a removal is under way).
+// Phase 1b: the port entry holds the session (access side first, as lookup() would).
 bool Worker::find_session(Classified& c) {
-    Session* session = table_.slot_of(c.entry)->load(std::memory_order_acquire);
-    if (session)
-        c.hit = SessionTable::hit_of(c.side, c.entry, session);
-    else if (c.side == api::Side::access && c.port_entry[1])  // the core side may still have it
-        c.hit = table_.lookup(api::Side::core, c.pf.family, c.pf.dst_ip, c.pf.dst_port);
-    else
-        c.hit = {};
+    c.hit = {};
+    if (c.port_entry[0])
+        c.hit = SessionTable::hit_of(api::Side::access, c.port_entry[0]->load(std::memory_order_acquire));
+    if (!c.hit.session && c.port_entry[1])
+        c.hit = SessionTable::hit_of(api::Side::core, c.port_entry[1]->load(std::memory_order_acquire));
     if (!c.hit.session) [[unlikely]] {
         counters_.no_session.add();
         drop(c.m);
         return false;
     }
-    // What phase 1e will read: the session now, its flow and SRTP context after 1d. RTCP on its
+    // What phase 1d will read: the session now, its flow and SRTP context after 1c. RTCP on its
     // own port reads one line more (multiplexed RTCP uses the RTP endpoints).
     const auto* session_lines = reinterpret_cast<const uint8_t*>(c.hit.session);
     rte_prefetch0(session_lines);
     rte_prefetch0(session_lines + RTE_CACHE_LINE_SIZE);
     if (flow_is_rtcp(c.hit.flow)) rte_prefetch0(session_lines + Session::kRtpLines * RTE_CACHE_LINE_SIZE);
+    // The mbuf's second line, which phase 3 writes (tx_offload) for a NIC that fills checksums.
+    rte_prefetch0(&c.m->tx_offload);
     return true;
 }
 
-// Phase 1e: source checks, RTP/RTCP demultiplexing, and one entry in the crypto lists.
+// Phase 1d: source checks, RTP/RTCP demultiplexing, and one entry in the crypto lists.
 void Worker::prepare(Classified& cl) {
     rte_mbuf* m = cl.m;
     const net::ParsedFrame& pf = cl.pf;
@@ -371,8 +347,9 @@ void Worker::process(rte_mbuf** pkts, uint16_t n, const RxQueue& from, uint64_t 
     counters_.rx_packets.add(n);
 
     // Phase 1, in passes so that each dependent level of every packet's lookup (port entry,
-    // slot, session, then flow and context) is being fetched from memory while the other packets
-    // are worked on (with many sessions, each level is a cache miss).
+    // session, then flow and context) is being fetched from memory while the other packets are
+    // worked on (with many sessions, each level is a cache miss). Pass 1c prefetches the flow
+    // and the context from the session's first line.
     uint16_t nc = 0;
     for (uint16_t i = 0; i < n; ++i) {
         if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
@@ -380,11 +357,7 @@ void Worker::process(rte_mbuf** pkts, uint16_t n, const RxQueue& from, uint64_t 
     }
     uint16_t kept = 0;
     for (uint16_t i = 0; i < nc; ++i)
-        if (find_slot(ps.classified[i])) ps.order[kept++] = static_cast<uint8_t>(i);
-    nc = kept;
-    kept = 0;
-    for (uint16_t i = 0; i < nc; ++i)
-        if (find_session(ps.classified[ps.order[i]])) ps.order[kept++] = ps.order[i];
+        if (find_session(ps.classified[i])) ps.order[kept++] = static_cast<uint8_t>(i);
     nc = kept;
     for (uint16_t j = 0; j < nc; ++j) {
         const uint16_t i = ps.order[j];

@@ -94,9 +94,8 @@ public:
 private:
     struct Pending;  // a packet between phase 1 and phase 3
 
-    struct Classified;  // a parsed packet and its leg, between phase 1a and 1e
+    struct Classified;  // a parsed packet and its leg, between phase 1a and 1d
     bool classify(rte_mbuf* m, const RxQueue& from, Classified& out);
-    bool find_slot(Classified& c);
     bool find_session(Classified& c);
     void prepare(Classified& c);
     void finish(Pending& p, srtp::Status status, uint64_t now_ns, rte_mbuf* tx[2][kMaxBurst],

@@ -198,6 +198,35 @@ TEST(SessionTable, ListPagesInIdOrder) {
     EXPECT_TRUE(t.list(9, 10, 0).empty());
 }
 
+// A gateway with a million sessions has dozens of addresses per side (each offers about 32,000
+// RTP/RTCP port pairs): every one must find its own sessions, and no other address any.
+TEST(SessionTable, EveryOneOfManySideAddressesFindsItsOwnSessions) {
+    TableConfig c = config(200);
+    c.access_addresses.clear();
+    for (int i = 0; i < 50; ++i) {
+        c.access_addresses.push_back(ip(("10.1." + std::to_string(i / 8) + "." + std::to_string(i % 8)).c_str()));
+        c.access_addresses.push_back(ip(("2001:db8::" + std::to_string(i + 1)).c_str()));
+    }
+    SessionTable t(c);
+    for (uint64_t i = 0; i < 100; ++i) {
+        api::SessionSpec s = spec(i + 1, 20000, static_cast<uint16_t>(30000 + 2 * i));
+        s.access.local.addr = c.access_addresses[i];
+        ASSERT_TRUE(t.add(s, 0).ok()) << i;
+    }
+    for (uint64_t i = 0; i < 100; ++i) {
+        const net::IpAddr& a = c.access_addresses[i];
+        const auto hit = t.lookup(api::Side::access, a.family, a.bytes.data(), 20000);
+        ASSERT_NE(hit.session, nullptr) << a.to_string();
+        EXPECT_EQ(hit.session->id, i + 1);
+        EXPECT_EQ(t.lookup(api::Side::access, a.family, a.bytes.data(), 20001).flow, access_rtcp);
+        EXPECT_EQ(t.lookup(api::Side::access, a.family, a.bytes.data(), 20002).session, nullptr);
+    }
+    for (const char* other : {"10.1.6.2", "10.2.0.0", "2001:db8::51", "2001:db8::1:1", "192.0.2.1"})
+        EXPECT_EQ(t.lookup(api::Side::access, ip(other).family, bytes(other), 20000).session, nullptr) << other;
+    // The IPv4 address whose bytes begin an IPv6 one is still only IPv4.
+    EXPECT_EQ(t.lookup(api::Side::access, net::Family::ipv6, bytes("::ffff:10.1.0.0"), 20000).session, nullptr);
+}
+
 TEST(LatchedEndpoint, StoresAndLoadsV4AndV6) {
     LatchedEndpoint l;
     EXPECT_TRUE(l.empty());
