@@ -958,6 +958,39 @@ TEST(EngineBurst, MixedSrtcpGivesTheSameResultAsPacketByPacket) {
     expect_burst_equals_single(engine, Op::unprotect_rtcp, receivers, rx_plan, 64);
 }
 
+// Phase 1 looks at the lifetime before any packet of the burst is accepted: the packets that
+// would go past it must still be refused, as they are one by one.
+TEST(EngineBurst, OneBurstAcceptsNoMorePacketsThanTheKeyLifetime) {
+    Engine engine;
+    for (Suite s : unit::kAllSuites) {
+        SCOPED_TRACE(std::string(suite_info(s).name));
+        Policy limited = make_policy(s);
+        limited.rtp_lifetime = 3;
+        limited.rtcp_lifetime = 2;
+        auto tx = make_context(make_policy(s));
+        auto rx = make_context(limited);
+        std::vector<Bytes> rtp_packets, rtcp_packets;
+        for (uint16_t seq = 1; seq <= 5; ++seq) {
+            rtp_packets.push_back(rtp(seq));
+            ASSERT_EQ(unit::run(engine, Op::protect_rtp, tx.get(), rtp_packets.back()), Status::ok);
+        }
+        for (int i = 0; i < 4; ++i) {
+            rtcp_packets.push_back(make_rtcp(0xcafebabe));
+            ASSERT_EQ(unit::run(engine, Op::protect_rtcp, tx.get(), rtcp_packets.back()), Status::ok);
+        }
+        Burst burst;
+        for (Bytes& p : rtp_packets) burst.add(p, rx.get());
+        burst.run(engine, Op::unprotect_rtp);
+        for (int i = 0; i < 5; ++i) EXPECT_EQ(burst.status[i], i < 3 ? Status::ok : Status::key_expired) << i;
+        EXPECT_EQ(rx->rtp_packets(), 3u);
+        Burst rb;
+        for (Bytes& r : rtcp_packets) rb.add(r, rx.get());
+        rb.run(engine, Op::unprotect_rtcp);
+        for (int i = 0; i < 4; ++i) EXPECT_EQ(rb.status[i], i < 2 ? Status::ok : Status::key_expired) << i;
+        EXPECT_EQ(rx->rtcp_packets(), 2u);
+    }
+}
+
 TEST(EngineBurst, DuplicateInsideOneBurstIsAReplay) {
     Engine engine;
     for (Suite s : unit::kAllSuites) {
