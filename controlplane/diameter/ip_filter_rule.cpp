@@ -1,5 +1,6 @@
 #include "controlplane/diameter/ip_filter_rule.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -231,6 +232,83 @@ std::optional<Error> parse_options(Words& words, std::string& options) {
     return std::nullopt;
 }
 
+// The form nearly every Flow-Description has (TS 29.214 §5.3.8 as Kamailio ims_qos and msf-pcscf
+// write it): "permit in|out <proto>|ip from <IPv4> [<port>] to <IPv4> [<port>]", lower case, one
+// space between words, no mask, no "!", no options. Read in one pass over the characters, without
+// splitting words; false for anything else, and then the general parser below decides (for this
+// form it gives the same rule, so which of the two reads a rule is not visible).
+class CommonForm {
+public:
+    explicit CommonForm(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
+
+    bool parse(IpFilterRule& rule) {
+        if (!literal("permit ")) return false;
+        rule.action = FilterAction::permit;
+        if (literal("in "))
+            rule.direction = FilterDirection::in;
+        else if (literal("out "))
+            rule.direction = FilterDirection::out;
+        else
+            return false;
+        if (!literal("ip ")) {
+            unsigned protocol = 0;
+            if (!decimal(3, 255, protocol) || !literal(" ")) return false;
+            rule.protocol = static_cast<uint8_t>(protocol);
+        }
+        if (!literal("from ") || !endpoint(rule.source) || !literal(" to ") ||
+            !endpoint(rule.destination))
+            return false;
+        return p_ == end_;
+    }
+
+private:
+    bool literal(std::string_view word) {
+        if (static_cast<size_t>(end_ - p_) < word.size() ||
+            std::memcmp(p_, word.data(), word.size()) != 0)
+            return false;
+        p_ += word.size();
+        return true;
+    }
+    // 1..max_digits decimal digits (leading zeros as parse_decimal takes them), at most max.
+    bool decimal(size_t max_digits, unsigned max, unsigned& out) {
+        const char* const start = p_;
+        const char* const limit = p_ + std::min(max_digits, static_cast<size_t>(end_ - p_));
+        const char* p = start;
+        unsigned value = 0;
+        for (unsigned digit; p != limit && (digit = unsigned(*p) - '0') <= 9; ++p)
+            value = value * 10 + digit;
+        p_ = p;
+        if (p == start || value > max) return false;
+        out = value;
+        return true;
+    }
+    // Dotted-quad IPv4 as parse_address reads it (no leading zeros), then " <port>" if a digit
+    // follows the blank.
+    bool endpoint(FilterEndpoint& endpoint) {
+        uint8_t bytes[4];
+        for (int part = 0; part < 4; ++part) {
+            if (part > 0 && !literal(".")) return false;
+            const char* const start = p_;
+            unsigned value = 0;
+            if (!decimal(3, 255, value) || (*start == '0' && p_ - start > 1)) return false;
+            bytes[part] = static_cast<uint8_t>(value);
+        }
+        endpoint.kind = FilterEndpoint::Kind::address;
+        endpoint.address = net::IpAddr::v4(bytes);
+        if (end_ - p_ < 2 || *p_ != ' ' || !is_digit(p_[1])) return true;
+        ++p_;
+        unsigned port = 0;
+        // Five digits at most, as parse_decimal; a sixth digit is not this form.
+        if (!decimal(5, 65535, port) || (p_ != end_ && *p_ != ' ')) return false;
+        endpoint.ports[0] = PortRange{static_cast<uint16_t>(port), static_cast<uint16_t>(port)};
+        endpoint.port_count = 1;
+        return true;
+    }
+
+    const char* p_;
+    const char* const end_;
+};
+
 void append_endpoint(std::string& out, const FilterEndpoint& endpoint) {
     if (endpoint.negated) out.push_back('!');
     switch (endpoint.kind) {
@@ -256,16 +334,17 @@ void append_endpoint(std::string& out, const FilterEndpoint& endpoint) {
 
 }  // namespace
 
-Decoded<IpFilterRule> parse_ip_filter_rule(std::string_view text) {
+std::optional<Error> parse_ip_filter_rule(std::string_view text, IpFilterRule& rule) {
     if (text.size() > kMaxFilterRuleLength)
         return filter_error(std::to_string(text.size()) + " characters, more than " +
                             std::to_string(kMaxFilterRuleLength));
+    if (CommonForm(text).parse(rule)) return std::nullopt;
+    rule = IpFilterRule{};  // the common form may have filled part of it before it gave up
     if (!printable(text))
         for (const char c : text)
             if (!printable_byte(static_cast<unsigned char>(c)))
                 return filter_error("character " + std::to_string(static_cast<unsigned char>(c)) +
                                     " is not printable ASCII");
-    IpFilterRule rule;
     Words words(text);
 
     const std::string_view action = words.next();
@@ -294,10 +373,15 @@ Decoded<IpFilterRule> parse_ip_filter_rule(std::string_view text) {
     }
 
     if (!equals_ignoring_case(words.next(), "from")) return filter_error("'from' missing");
-    if (auto e = parse_endpoint(words, "source", rule.source)) return *e;
+    if (auto e = parse_endpoint(words, "source", rule.source)) return e;
     if (!equals_ignoring_case(words.next(), "to")) return filter_error("'to' missing");
-    if (auto e = parse_endpoint(words, "destination", rule.destination)) return *e;
-    if (auto e = parse_options(words, rule.options)) return *e;
+    if (auto e = parse_endpoint(words, "destination", rule.destination)) return e;
+    return parse_options(words, rule.options);
+}
+
+Decoded<IpFilterRule> parse_ip_filter_rule(std::string_view text) {
+    IpFilterRule rule;
+    if (auto e = parse_ip_filter_rule(text, rule)) return std::move(*e);
     return rule;
 }
 

@@ -64,6 +64,9 @@ struct IpFilterRule {
 
 // The rule, or an error (DIAMETER_INVALID_AVP_VALUE) whose message names the word that is wrong.
 Decoded<IpFilterRule> parse_ip_filter_rule(std::string_view text);
+// The same into `rule`, a default-constructed IpFilterRule (where it is to stay: no copy of the
+// rule); nullopt when it parsed. After an error `rule` holds whatever was read before it.
+std::optional<Error> parse_ip_filter_rule(std::string_view text, IpFilterRule& rule);
 
 // The canonical text: single spaces, lower-case keywords, addresses as net::IpAddr prints them.
 std::string to_string(const IpFilterRule& rule);

@@ -127,18 +127,24 @@ std::optional<net::IpAddr> Avp::address() const {
 }
 
 Decoded<IpFilterRule> Avp::ip_filter_rule() const {
+    if (const IpFilterRule* rule = parsed_ip_filter_rule()) return *rule;
+    return parse_ip_filter_rule(text());  // the error, as it was found the first time
+}
+
+const IpFilterRule* Avp::parsed_ip_filter_rule() const {
     auto& kept = message_->filter_rules_;
     const auto before = [](const auto& entry, uint32_t node) { return entry.first < node; };
     const auto at = std::lower_bound(kept.begin(), kept.end(), node_, before);
-    if (at != kept.end() && at->first == node_) return at->second;
-    Decoded<IpFilterRule> rule = parse_ip_filter_rule(text());
-    if (rule) {
-        const auto index = at - kept.begin();
-        if (kept.empty()) kept.reserve(8);  // RTP and RTCP each way, for two components
-        // validate() walks in node order: an append.
-        kept.emplace(kept.begin() + index, node_, *rule);
+    if (at != kept.end() && at->first == node_) return &at->second;
+    const auto index = at - kept.begin();
+    if (kept.empty()) kept.reserve(4);  // RTP and RTCP each way: one allocation for one component
+    // Parsed where it is kept. validate() walks in node order: an append.
+    const auto entry = kept.emplace(kept.begin() + index, node_, IpFilterRule{});
+    if (parse_ip_filter_rule(text(), entry->second)) {
+        kept.erase(entry);
+        return nullptr;
     }
-    return rule;
+    return &entry->second;
 }
 
 Range Avp::children() const {
@@ -307,18 +313,6 @@ Range Message::find_all(const AvpDef& def) const { return Range(this, first_chil
 std::string_view Message::session_id() const {
     const auto avp = find(avp::session_id);
     return avp ? avp->text() : std::string_view();
-}
-
-uint32_t Message::append_node(uint32_t parent, const Node& node) {
-    const auto index = static_cast<uint32_t>(nodes_.size());
-    nodes_.push_back(node);
-    Node& p = nodes_[parent];
-    if (p.last_child == kNone)
-        p.first_child = index;
-    else
-        nodes_[p.last_child].next = index;
-    p.last_child = index;
-    return index;
 }
 
 uint32_t Message::append_leaf(uint32_t parent, uint32_t code, uint8_t flags, uint32_t vendor_id,
@@ -657,7 +651,8 @@ public:
                 if (def->type == DataType::ip_filter_rule) {
                     // check_data_value's parse, made through the message so that the
                     // application reads the rule back instead of parsing it again.
-                    if (const auto rule = avp.ip_filter_rule(); !rule) why = rule.error().message;
+                    if (avp.parsed_ip_filter_rule() == nullptr)
+                        why = avp.ip_filter_rule().error().message;
                 } else {
                     why = check_data_value(*def, avp.data());
                 }

@@ -144,6 +144,9 @@ public:
     // text() as an IPFilterRule (RFC 6733 §4.3.1). Parsed once per message: validate() checks
     // every Flow-Description this way and the Rx application reads the same rules back.
     Decoded<IpFilterRule> ip_filter_rule() const;
+    // The same rule without a copy, or nullptr when it does not parse (ip_filter_rule() says why).
+    // Valid until this is called for another AVP of the message (which may add to the rules kept).
+    const IpFilterRule* parsed_ip_filter_rule() const;
 
     // Contents of a group, in order.
     Range children() const;
@@ -336,8 +339,9 @@ private:
     uint32_t msf_vendor_id_ = kMsfVendorId;
     std::vector<Node> nodes_;
     std::vector<uint8_t> bytes_;
-    // Avp::ip_filter_rule()'s rules that parsed, sorted by node. AVPs are only ever appended,
-    // never changed, so an entry holds for the message's life. Not part of operator==.
+    // The rules Avp::parsed_ip_filter_rule() parsed (ip_filter_rule() goes through it), sorted by
+    // node. AVPs are only ever appended, never changed, so an entry holds for the message's life.
+    // Not part of operator==.
     mutable std::vector<std::pair<uint32_t, IpFilterRule>> filter_rules_;
 };
 
@@ -362,6 +366,19 @@ inline std::span<const uint8_t> Avp::data() const {
 inline std::string_view Avp::text() const {
     const auto d = data();
     return {reinterpret_cast<const char*>(d.data()), d.size()};
+}
+
+// Inline: the decoder adds one node per AVP it reads.
+inline uint32_t Message::append_node(uint32_t parent, const Node& node) {
+    const auto index = static_cast<uint32_t>(nodes_.size());
+    nodes_.push_back(node);
+    Node& p = nodes_[parent];
+    if (p.last_child == kNone)
+        p.first_child = index;
+    else
+        nodes_[p.last_child].next = index;
+    p.last_child = index;
+    return index;
 }
 
 inline Avp Range::iterator::operator*() const { return Avp(message_, node_); }

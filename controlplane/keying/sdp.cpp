@@ -153,6 +153,29 @@ std::string format_m_line(const MLine& m, uint16_t port, std::string_view proto)
     return out;
 }
 
+// Dotted-quad IPv4 as inet_pton reads it (four decimal parts 0..255, no leading zeros), without
+// IpAddr::parse's copy and library call: every Codec-Data of an AAR has c= lines. nullopt for
+// anything else, which IpAddr::parse then decides.
+std::optional<net::IpAddr> dotted_quad(std::string_view text) {
+    uint8_t bytes[4];
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    for (int part = 0; part < 4; ++part) {
+        if (part > 0) {
+            if (p == end || *p != '.') return std::nullopt;
+            ++p;
+        }
+        const char* const start = p;
+        unsigned value = 0;
+        for (unsigned digit; p != end && p - start < 3 && (digit = unsigned(*p) - '0') <= 9; ++p)
+            value = value * 10 + digit;
+        if (p == start || value > 255 || (*start == '0' && p - start > 1)) return std::nullopt;
+        bytes[part] = static_cast<uint8_t>(value);
+    }
+    if (p != end) return std::nullopt;
+    return net::IpAddr::v4(bytes);
+}
+
 // "IN IP4 <address>" / "IN IP6 <address>", with a multicast /ttl[/n] or /n suffix allowed
 // (RFC 8866 §5.7). Literal addresses only: a UE's media address is never an FQDN here.
 Expected<net::IpAddr> parse_address_fields(std::string_view nettype, std::string_view addrtype,
@@ -162,7 +185,8 @@ Expected<net::IpAddr> parse_address_fields(std::string_view nettype, std::string
     if (!v4 && addrtype != "IP6")
         return sdp_error(ErrorCode::malformed, std::string(what) + " address type " + quoted(addrtype) + " is not IP4 or IP6");
     const std::string_view literal = address.substr(0, address.find('/'));
-    const auto parsed = net::IpAddr::parse(literal);
+    std::optional<net::IpAddr> parsed = v4 ? dotted_quad(literal) : std::nullopt;
+    if (!parsed) parsed = net::IpAddr::parse(literal);
     if (!parsed || parsed->is_v4() != v4)
         return sdp_error(ErrorCode::malformed, std::string(what) + " address " + quoted(literal) + " is not an " +
                                                    (v4 ? "IPv4" : "IPv6") + " address");
@@ -247,23 +271,26 @@ Expected<void> check_known_line(std::string_view line, Lines& lines) {
     } else if (line[0] == 'o') {
         auto o = parse_origin(line);
         if (!o) return o.error();
-    } else if (starts_with(line, kRtcpPrefix)) {
-        auto r = parse_rtcp(line);
-        if (!r) return r.error();
-    } else if (starts_with(line, kE2aePrefix)) {
-        auto e = parse_e2ae(line);
-        if (!e) return e.error();
+    } else if (line[0] == 'a' && line.size() > 2 && (line[2] == 'r' || line[2] == '3')) {
+        // The letter after "a=" first: most a= lines are neither of these two.
+        if (starts_with(line, kRtcpPrefix)) {
+            auto r = parse_rtcp(line);
+            if (!r) return r.error();
+        } else if (starts_with(line, kE2aePrefix)) {
+            auto e = parse_e2ae(line);
+            if (!e) return e.error();
+        }
     }
     return {};
 }
 
 // Splits on LF or CRLF; every line "<letter>=<value>", at most kMaxSdpLineLen; empty lines
-// only at the end (a trailing CRLF CRLF is common and harmless).
-Expected<Lines> split_lines(std::string_view text) {
+// only at the end (a trailing CRLF CRLF is common and harmless). Calls on_line(line) for each
+// line that passed, in order; `out` gets the ending and the first m= and c= lines, not the lines.
+template <class OnLine>
+Expected<void> for_each_checked_line(std::string_view text, Lines& out, OnLine&& on_line) {
     if (text.size() > kMaxSdpLen)
         return sdp_error(ErrorCode::too_large, std::to_string(text.size()) + " bytes exceed " + std::to_string(kMaxSdpLen));
-    Lines out;
-    out.lines.reserve(16);  // an m-section's usual size: one allocation, not four
     bool ending_known = false;
     size_t pos = 0, number = 0;
     size_t empty_since = 0;  // number of the first of the trailing empty lines, 0: none pending
@@ -302,23 +329,95 @@ Expected<Lines> split_lines(std::string_view text) {
             return sdp_error(ErrorCode::malformed, "line " + std::to_string(number) + " " + quoted(line) + " is not <type>=<value>");
         auto known = check_known_line(line, out);
         if (!known) return make_error(known.error().code, "sdp: line " + std::to_string(number) + ": " + known.error().message.substr(5));
-        out.lines.push_back(line);
+        on_line(line);
     }
+    return {};
+}
+
+// for_each_checked_line, keeping the lines.
+Expected<Lines> split_lines(std::string_view text) {
+    Lines out;
+    out.lines.reserve(16);  // an m-section's usual size: one allocation, not four
+    auto checked = for_each_checked_line(text, out, [&](std::string_view line) { out.lines.push_back(line); });
+    if (!checked) return checked.error();
     return out;
 }
 
 std::string_view ending_text(LineEnding ending) { return ending == LineEnding::crlf ? "\r\n" : "\n"; }
 
+// An m-section's shape, seen line by line: an m= line first and no other. The error, if any,
+// counts only after every line passed split_lines' checks (their errors come first).
+struct SectionShape {
+    size_t lines = 0;
+    bool m_first = false;
+    size_t second_m = 0;  // number of the first m= line after the first line, 0: none
+
+    void see(std::string_view line) {
+        ++lines;
+        if (lines == 1) m_first = line[0] == 'm';
+        else if (line[0] == 'm' && second_m == 0) second_m = lines;
+    }
+    Expected<void> check() const {
+        if (lines == 0 || !m_first) return sdp_error(ErrorCode::malformed, "a media section starts with an m= line");
+        if (second_m != 0)
+            return sdp_error(ErrorCode::malformed, "line " + std::to_string(second_m) + ": a second m= line in one media section");
+        return {};
+    }
+};
+
 // The lines of one m-section's text: split_lines' checks, then an m= line first and no other.
 Expected<Lines> split_media_section(std::string_view text) {
     auto split = split_lines(text);
     if (!split) return split.error();
-    if (split->lines.empty() || split->lines[0][0] != 'm')
-        return sdp_error(ErrorCode::malformed, "a media section starts with an m= line");
-    for (size_t i = 1; i < split->lines.size(); ++i)
-        if (split->lines[i][0] == 'm')
-            return sdp_error(ErrorCode::malformed, "line " + std::to_string(i + 1) + ": a second m= line in one media section");
+    SectionShape shape;
+    for (const std::string_view line : split->lines) shape.see(line);
+    if (auto ok = shape.check(); !ok) return ok.error();
     return split;
+}
+
+// What one line other than m= and c= adds to its section's MediaInfo.
+void add_attribute(MediaInfo& info, std::string_view line) {
+    // The attributes read here differ in their first letter after "a=" (rtcp-mux and rtcp: both
+    // 'r'): look at that letter before comparing prefixes, which every a= line would pay.
+    if (line.size() < 3 || line[0] != 'a' || line[1] != '=') return;
+    const char letter = line[2];
+    if (letter != 'r' && letter != 'c' && letter != '3' && letter != 'p') return;
+    if (line == kRtcpMux) {
+        info.rtcp_mux = true;
+    } else if (starts_with(line, kRtcpPrefix) && !info.rtcp_port) {
+        if (auto r = parse_rtcp(line)) {
+            info.rtcp_port = r->port;
+            info.rtcp_address = r->address;
+        }
+    } else if (starts_with(line, kCryptoPrefix)) {
+        auto crypto = parse_crypto_attribute(line);
+        if (crypto) info.crypto.push_back(std::move(*crypto));
+        else info.crypto_errors.push_back(crypto.error());
+    } else if (starts_with(line, kE2aePrefix) && !info.e2ae) {
+        if (auto e = parse_e2ae(line)) info.e2ae = *e;
+    } else if (starts_with(line, kPathPrefix) && info.msrp_path.empty()) {
+        // path-attribute = "path" ":" MSRP-URI *(SP MSRP-URI) (RFC 4975 §9)
+        std::string_view rest = line.substr(kPathPrefix.size());
+        while (!rest.empty()) {
+            const size_t space = rest.find(' ');
+            const std::string_view uri = rest.substr(0, space);
+            if (!uri.empty()) info.msrp_path.emplace_back(uri);
+            rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+        }
+    }
+}
+
+// The m= line's part of a MediaInfo.
+void set_media_line(MediaInfo& info, const MLine& m) {
+    info.media = m.media;
+    info.port = m.port;
+    info.port_count = m.port_count;
+    info.proto = m.proto;
+    if (const ProtoName* p = proto_by_name(m.proto)) info.proto_kind = p->kind;
+    size_t format_count = 0;
+    for_each_field(m.formats, [&](std::string_view) { ++format_count; });
+    info.formats.reserve(format_count);  // one allocation, not one per doubling
+    for_each_field(m.formats, [&](std::string_view fmt) { info.formats.emplace_back(fmt); });
 }
 
 // MediaSection::info over lines held as std::string (a section) or std::string_view (text not
@@ -330,40 +429,14 @@ MediaInfo media_info_of(const LineList& lines, const std::optional<net::IpAddr>&
     MediaInfo info;
     if (lines.empty()) return info;  // default-constructed: no m= line to describe
     // split_lines() and every operation keep lines well-formed, so these parses succeed.
-    const MLine m = checked != nullptr ? *checked->first_m : *parse_m_line(lines[0]);
-    info.media = m.media;
-    info.port = m.port;
-    info.port_count = m.port_count;
-    info.proto = m.proto;
-    if (const ProtoName* p = proto_by_name(m.proto)) info.proto_kind = p->kind;
-    for_each_field(m.formats, [&](std::string_view fmt) { info.formats.emplace_back(fmt); });
+    set_media_line(info, checked != nullptr ? *checked->first_m : *parse_m_line(lines[0]));
     if (checked != nullptr) info.connection = checked->first_c;
     for (const auto& line : lines) {
         if (line[0] == 'c') {
             if (!info.connection)
                 if (auto c = parse_c_line(line)) info.connection = *c;
-        } else if (line == kRtcpMux) {
-            info.rtcp_mux = true;
-        } else if (starts_with(line, kRtcpPrefix) && !info.rtcp_port) {
-            if (auto r = parse_rtcp(line)) {
-                info.rtcp_port = r->port;
-                info.rtcp_address = r->address;
-            }
-        } else if (starts_with(line, kCryptoPrefix)) {
-            auto crypto = parse_crypto_attribute(line);
-            if (crypto) info.crypto.push_back(std::move(*crypto));
-            else info.crypto_errors.push_back(crypto.error());
-        } else if (starts_with(line, kE2aePrefix) && !info.e2ae) {
-            if (auto e = parse_e2ae(line)) info.e2ae = *e;
-        } else if (starts_with(line, kPathPrefix) && info.msrp_path.empty()) {
-            // path-attribute = "path" ":" MSRP-URI *(SP MSRP-URI) (RFC 4975 §9)
-            std::string_view rest = std::string_view(line).substr(kPathPrefix.size());
-            while (!rest.empty()) {
-                const size_t space = rest.find(' ');
-                const std::string_view uri = rest.substr(0, space);
-                if (!uri.empty()) info.msrp_path.emplace_back(uri);
-                rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
-            }
+        } else {
+            add_attribute(info, line);
         }
     }
     if (!info.connection && session_connection) {
@@ -751,13 +824,21 @@ Expected<CodecData> parse_codec_data(std::string_view avp_value) {
 Expected<CodecDataInfo> codec_data_info(std::string_view avp_value) {
     auto header = read_codec_data_header(avp_value);
     if (!header) return header.error();
-    auto lines = split_media_section(header->section);
-    if (!lines) return make_error(lines.error().code, "codec-data: " + lines.error().message);
+    // split_media_section and media_info_of in one walk over the lines, keeping none of them.
     CodecDataInfo data;
+    Lines checked;
+    SectionShape shape;
+    auto walked = for_each_checked_line(header->section, checked, [&](std::string_view line) {
+        shape.see(line);
+        if (line[0] != 'm' && line[0] != 'c') add_attribute(data.media, line);
+    });
+    if (walked) walked = shape.check();
+    if (!walked) return make_error(walked.error().code, "codec-data: " + walked.error().message);
     data.direction = header->direction;
     data.role = header->role;
-    data.ending = lines->ending;
-    data.media = media_info_of(lines->lines, std::nullopt, &*lines);
+    data.ending = checked.ending;
+    set_media_line(data.media, *checked.first_m);
+    data.media.connection = checked.first_c;
     return data;
 }
 

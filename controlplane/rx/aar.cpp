@@ -114,52 +114,51 @@ struct Observed {
 // Flow-Descriptions of every Media-Sub-Component (TS 29.214 §5.3.8).
 std::optional<RxError> read_flows(const Avp& mcd, uint32_t component,
                                   const std::optional<net::IpAddr>& ue_ip, Observed& seen) {
-    struct Pair {
-        FlowEnd ue, remote;
-        bool rtcp;
-    };
-    std::vector<Pair> pairs;
-    pairs.reserve(8);  // RTP and RTCP each way, twice over: one allocation for the usual component
-    for (const Avp sub : mcd.find_all(avp::media_sub_component)) {
-        const auto usage = sub.find(avp::flow_usage);
-        const bool rtcp = usage && usage->enumerated() == kFlowUsageRtcp;
-        for (const Avp fd : sub.find_all(avp::flow_description)) {
-            const auto rule = fd.ip_filter_rule();  // validate() parsed it already
-            if (!rule) {
-                RxError e = RxError::base(ResultCode::invalid_avp_value,
-                                          "media component " + std::to_string(component) +
-                                              ": Flow-Description: " + rule.error().message,
-                                          fd.encode());
-                return e;
+    // The UE's end and the other end of each flow, RTP flows first, then RTCP ones: two walks over
+    // the rules validate() parsed and kept, instead of a list of them.
+    const auto for_each_flow = [&](bool rtcp_pass, auto&& use) -> std::optional<RxError> {
+        for (const Avp sub : mcd.find_all(avp::media_sub_component)) {
+            const auto usage = sub.find(avp::flow_usage);
+            const bool rtcp = usage && usage->enumerated() == kFlowUsageRtcp;
+            if (rtcp_pass && !rtcp) continue;  // the first walk checked these rules already
+            for (const Avp fd : sub.find_all(avp::flow_description)) {
+                const diameter::IpFilterRule* rule = fd.parsed_ip_filter_rule();  // validate() parsed it
+                if (rule == nullptr) {
+                    RxError e = RxError::base(ResultCode::invalid_avp_value,
+                                              "media component " + std::to_string(component) +
+                                                  ": Flow-Description: " + fd.ip_filter_rule().error().message,
+                                              fd.encode());
+                    return e;
+                }
+                if (rtcp != rtcp_pass) continue;  // the first walk checks every rule, in order
+                if (rule->protocol == kProtocolTcp) seen.tcp = true;
+                FlowEnd src = flow_end(rule->source), dst = flow_end(rule->destination);
+                // The UE is the end whose address is the AAR's Framed-IP-Address; otherwise "in"
+                // is from the UE and "out" toward it (§5.3.8).
+                bool src_is_ue = rule->direction == diameter::FilterDirection::in;
+                if (ue_ip && src.addr == *ue_ip) src_is_ue = true;
+                else if (ue_ip && dst.addr == *ue_ip) src_is_ue = false;
+                use(src_is_ue ? src : dst, src_is_ue ? dst : src);
             }
-            if (rule->protocol == kProtocolTcp) seen.tcp = true;
-            FlowEnd src = flow_end(rule->source), dst = flow_end(rule->destination);
-            // The UE is the end whose address is the AAR's Framed-IP-Address; otherwise "in" is
-            // from the UE and "out" toward it (§5.3.8).
-            bool src_is_ue = rule->direction == diameter::FilterDirection::in;
-            if (ue_ip && src.addr == *ue_ip) src_is_ue = true;
-            else if (ue_ip && dst.addr == *ue_ip) src_is_ue = false;
-            pairs.push_back(src_is_ue ? Pair{src, dst, rtcp} : Pair{dst, src, rtcp});
         }
-    }
+        return std::nullopt;
+    };
     // RTP is the lowest port of the non-RTCP flows (Kamailio lists RTP and RTCP flows in one
     // sub-component, RTCP on port + 1).
-    for (const Pair& p : pairs) {
-        if (p.rtcp) continue;
-        if (seen.ue.addr.empty()) seen.ue.addr = p.ue.addr;
-        if (seen.remote.addr.empty()) seen.remote.addr = p.remote.addr;
-        if (p.ue.port && (!seen.ue.port || p.ue.port < seen.ue.port)) seen.ue.port = p.ue.port;
-        if (p.remote.port && (!seen.remote.port || p.remote.port < seen.remote.port))
-            seen.remote.port = p.remote.port;
-    }
-    for (const Pair& p : pairs) {
-        if (!p.rtcp) continue;
-        if (seen.ue.addr.empty()) seen.ue.addr = p.ue.addr;
-        if (seen.remote.addr.empty()) seen.remote.addr = p.remote.addr;
-        if (p.ue.port && seen.ue.port) seen.ue_mux = p.ue.port == seen.ue.port;
-        if (p.remote.port && seen.remote.port) seen.remote_mux = p.remote.port == seen.remote.port;
-    }
-    return std::nullopt;
+    if (auto e = for_each_flow(false, [&](const FlowEnd& ue, const FlowEnd& remote) {
+            if (seen.ue.addr.empty()) seen.ue.addr = ue.addr;
+            if (seen.remote.addr.empty()) seen.remote.addr = remote.addr;
+            if (ue.port && (!seen.ue.port || ue.port < seen.ue.port)) seen.ue.port = ue.port;
+            if (remote.port && (!seen.remote.port || remote.port < seen.remote.port))
+                seen.remote.port = remote.port;
+        }))
+        return e;
+    return for_each_flow(true, [&](const FlowEnd& ue, const FlowEnd& remote) {
+        if (seen.ue.addr.empty()) seen.ue.addr = ue.addr;
+        if (seen.remote.addr.empty()) seen.remote.addr = remote.addr;
+        if (ue.port && seen.ue.port) seen.ue_mux = ue.port == seen.ue.port;
+        if (remote.port && seen.remote.port) seen.remote_mux = remote.port == seen.remote.port;
+    });
 }
 
 // Codec-Data (TS 29.214 §5.3.7; Kamailio ims_qos: "uplink\noffer\n<m-section>").

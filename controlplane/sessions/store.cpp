@@ -335,8 +335,7 @@ StoreStatus Store::put(const ControlSession& session, bool keys_unconfirmed) {
     sqlite3_bind_blob(put_, 9, messages_column_.empty() ? "" : static_cast<const void*>(messages_column_.data()),
                       static_cast<int>(messages_column_.size()), SQLITE_STATIC);
     const int rc = sqlite3_step(put_);
-    sqlite3_reset(put_);
-    sqlite3_clear_bindings(put_);
+    sqlite3_reset(put_);  // every parameter is bound again by the next put: no clear_bindings
     // Some errors (disk full, I/O) roll the whole transaction back; keep track of it.
     in_transaction_ = sqlite3_get_autocommit(db_) == 0;
     if (rc != SQLITE_DONE) return failed("put session '" + session.session_id + "'", rc);

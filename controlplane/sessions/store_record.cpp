@@ -92,6 +92,18 @@ struct WipedBytes {
     ~WipedBytes() { OPENSSL_cleanse(bytes.data(), bytes.capacity()); }
 };
 
+// A scratch plaintext buffer in use: cleansed and emptied when done, whatever the outcome.
+struct PlaintextInUse {
+    std::vector<uint8_t>& bytes;
+    explicit PlaintextInUse(std::vector<uint8_t>& scratch) : bytes(scratch) {}
+    ~PlaintextInUse() {
+        OPENSSL_cleanse(bytes.data(), bytes.size());
+        bytes.clear();
+    }
+    PlaintextInUse(const PlaintextInUse&) = delete;
+    PlaintextInUse& operator=(const PlaintextInUse&) = delete;
+};
+
 }  // namespace
 
 // ---- RecordCipher ----
@@ -117,6 +129,7 @@ std::unique_ptr<RecordCipher> RecordCipher::create(std::span<const uint8_t, kSto
 RecordCipher::~RecordCipher() {
     EVP_CIPHER_CTX_free(encrypt_);  // frees and cleanses the key schedule
     EVP_CIPHER_CTX_free(decrypt_);
+    OPENSSL_cleanse(scratch_.plaintext.data(), scratch_.plaintext.capacity());
 }
 
 const uint8_t* RecordCipher::next_nonce() {
@@ -245,9 +258,9 @@ bool encode_streams(const ControlSession& session, RecordCipher& cipher, std::ve
     out.reserve(out.size() + 3 + count * kTypicalSealedStream);
     put_u8(out, kRecordFormat);
     put_u16(out, static_cast<uint16_t>(count));
-    WipedBytes plaintext;
+    PlaintextInUse plaintext(cipher.scratch().plaintext);
     plaintext.bytes.reserve(kTypicalPlaintext);
-    std::vector<uint8_t> aad;
+    std::vector<uint8_t>& aad = cipher.scratch().aad;
     for (size_t i = 0; i < count; ++i) {
         const MediaStream& stream = session.streams[i];
         OPENSSL_cleanse(plaintext.bytes.data(), plaintext.bytes.size());
@@ -373,8 +386,8 @@ bool encode_messages(const ControlSession& session, RecordCipher& cipher, std::v
     const size_t count = std::min(session.messages.size(), kMaxStreams);
     put_u8(out, kMessagesFormat);
     put_u16(out, static_cast<uint16_t>(count));
-    WipedBytes plaintext;
-    std::vector<uint8_t> aad;
+    PlaintextInUse plaintext(cipher.scratch().plaintext);
+    std::vector<uint8_t>& aad = cipher.scratch().aad;
     for (size_t i = 0; i < count; ++i) {
         const MessageStream& m = session.messages[i];
         OPENSSL_cleanse(plaintext.bytes.data(), plaintext.bytes.size());

@@ -79,6 +79,15 @@ public:
     // altered bytes) or the record is shorter than nonce and tag; plaintext is then empty.
     bool open(std::span<const uint8_t> sealed, std::span<const uint8_t> aad, std::vector<uint8_t>& plaintext);
 
+    // Where encode_streams and encode_messages build each record's plaintext and AAD: kept from
+    // record to record so that sealing allocates nothing after the first. The plaintext (keys)
+    // is cleansed after each use and with the object.
+    struct Scratch {
+        std::vector<uint8_t> plaintext;
+        std::vector<uint8_t> aad;
+    };
+    Scratch& scratch() { return scratch_; }
+
 private:
     RecordCipher() = default;
     // The next random nonce. Nonces are drawn from the DRBG kNoncePool at a time: one
@@ -90,6 +99,7 @@ private:
     EVP_CIPHER_CTX* decrypt_ = nullptr;
     std::array<uint8_t, kNoncePool * kNonceLen> nonces_{};
     size_t nonces_used_ = kNoncePool;  // empty until the first seal
+    Scratch scratch_;
 };
 
 // The AAD of a stream record: label || u32 length || Session-Id || u64 dataplane id.

@@ -3,7 +3,9 @@
 //
 // Checked beyond "does not crash": a failure is DIAMETER_INVALID_AVP_VALUE with a message naming
 // IPFilterRule; a rule that parses formats to text that parses to the same rule, and formatting
-// that again gives the same text (the canonical form is a fixed point).
+// that again gives the same text (the canonical form is a fixed point). The text with every
+// space doubled, which only the word-by-word parser reads (the one-pass reader of the common
+// form takes single spaces), gives the same rule or the same error.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -26,6 +28,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace msf::diameter;
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     const auto rule = parse_ip_filter_rule(text);
+    std::string spaced;
+    for (const char c : text) {
+        spaced.push_back(c);
+        if (c == ' ') spaced.push_back(' ');
+    }
+    if (spaced.size() <= kMaxFilterRuleLength) {
+        const auto by_words = parse_ip_filter_rule(spaced);
+        if (by_words.ok() != rule.ok()) fail("doubled spaces change whether it parses", std::string(text));
+        if (rule.ok() && !(*by_words == *rule)) fail("doubled spaces give another rule", std::string(text));
+        if (!rule.ok() && by_words.error().message != rule.error().message)
+            fail("doubled spaces give another error", std::string(text));
+    }
     if (!rule) {
         if (rule.error().result_code != ResultCode::invalid_avp_value)
             fail("unexpected code", rule.error().message);

@@ -124,6 +124,76 @@ INSTANTIATE_TEST_SUITE_P(
         BadRule{"permit out 17 from any to 10.0.0.1\n", "not printable ASCII"},
         BadRule{"permit out 17 from any to 10.0.0.1\xc3\xa9", "not printable ASCII"}));
 
+// The common form ("permit in|out <proto> from <IPv4> [<port>] to <IPv4> [<port>]", one space
+// between words) has a one-pass reader of its own; a second blank anywhere sends a rule to the
+// word-by-word parser instead, which must read the same rule, or refuse it with the same error.
+std::string with_double_blanks(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        out.push_back(c);
+        if (c == ' ') out.push_back(' ');
+    }
+    return out;
+}
+
+TEST(IpFilterRule, CommonFormReaderAndWordParserAgree) {
+    for (const char* text : {
+             "permit out 17 from 198.51.100.10 16384 to 192.0.2.100 10000",
+             "permit in 17 from 192.0.2.100 10001 to 198.51.100.100 10001",
+             "permit in 6 from 0.0.0.0 0 to 255.255.255.255 65535",
+             "permit out ip from 10.0.0.1 to 10.0.0.2",
+             "permit out 017 from 10.0.0.1 00080 to 10.0.0.2 5",
+             "permit in 17 from 10.0.0.1 to 10.0.0.2 5000",
+             "permit in 17 from 10.0.0.1 5000 to 10.0.0.2",
+             // Near misses the one-pass reader leaves to the parser, good and bad.
+             "permit out 17 from 10.0.0.1 5000,5001 to 10.0.0.2 6000-6001",
+             "permit out 17 from 10.0.0.1/32 5000 to 10.0.0.2 6000",
+             "permit out 17 from !10.0.0.1 5000 to any",
+             "permit out 17 from 10.0.0.1 5000 to 10.0.0.2 6000 frag",
+             "permit out 17 from 10.0.0.1 5000 to 10.0.0.2 6000 ",
+             "permit out 17 from 2001:db8::1 5000 to 10.0.0.2 6000",
+             "deny out 17 from 10.0.0.1 5000 to 10.0.0.2 6000",
+             "permit out 1700 from 10.0.0.1 5000 to 10.0.0.2 6000",
+             "permit out 256 from 10.0.0.1 5000 to 10.0.0.2 6000",
+             "permit out 17 from 010.0.0.1 5000 to 10.0.0.2 6000",
+             "permit out 17 from 10.0.0.256 5000 to 10.0.0.2 6000",
+             "permit out 17 from 10.0.0.1000 5000 to 10.0.0.2 6000",
+             "permit out 17 from 10.0.0 5000 to 10.0.0.2 6000",
+             "permit out 17 from 10.0.0.1 65536 to 10.0.0.2 6000",
+             "permit out 17 from 10.0.0.1 123456 to 10.0.0.2 6000",
+             "permit out 17 from 10.0.0.1 5000 to 10.0.0.2 6000x",
+             "permit out 17 from 10.0.0.1 5000 6000 to 10.0.0.2",
+             "permit out 17 from 10.0.0.1 5000 to 10.0.0.2 6000 7000",
+             "permit out 17 from 10.0.0.1x to 10.0.0.2",
+             "permit out 17 from 10.0.0.1 5000 to",
+             "permit out 17 from 10.0.0.1",
+             "permit out 17 from",
+             "permit out",
+         }) {
+        const auto one_pass = parse_ip_filter_rule(text);
+        const auto by_words = parse_ip_filter_rule(with_double_blanks(text));
+        ASSERT_EQ(one_pass.ok(), by_words.ok()) << text;
+        if (one_pass.ok())
+            EXPECT_EQ(*one_pass, *by_words) << text;
+        else
+            EXPECT_EQ(one_pass.error().message, by_words.error().message) << text;
+    }
+}
+
+TEST(IpFilterRule, ParsingIntoARuleFillsItOrSaysWhy) {
+    IpFilterRule rule;
+    EXPECT_FALSE(parse_ip_filter_rule("permit out 17 from 10.0.0.1 5000 to 10.0.0.2 6000", rule));
+    EXPECT_EQ(rule, parsed("permit out 17 from 10.0.0.1 5000 to 10.0.0.2 6000"));
+    IpFilterRule general;
+    EXPECT_FALSE(parse_ip_filter_rule("permit out 17 from 10.0.0.1/8 5000 to any frag", general));
+    EXPECT_EQ(general, parsed("permit out 17 from 10.0.0.1/8 5000 to any frag"));
+    IpFilterRule bad;
+    const auto error = parse_ip_filter_rule("permit out 17 from 10.0.0.1 5000 to 10.0.0.2 70000", bad);
+    ASSERT_TRUE(error.has_value());
+    EXPECT_EQ(error->result_code, ResultCode::invalid_avp_value);
+    EXPECT_THAT(error->message, HasSubstr("bad port '70000'"));
+}
+
 TEST(IpFilterRule, OverlongRuleIsRefusedBeforeParsing) {
     const std::string text =
         "permit out 17 from any to any" + std::string(kMaxFilterRuleLength, ' ');

@@ -572,5 +572,68 @@ TEST(TypedReads, IpFilterRuleReadTwiceGivesWhatParsingTheTextGives) {
         expect_same_rule(fd.ip_filter_rule(), parse_ip_filter_rule(fd.text()));
 }
 
+TEST(TypedReads, ParsedIpFilterRuleIsTheKeptRuleOrNothingForABadOne) {
+    Message m = Message::request(cmd::aar);
+    m.add_group(avp::media_component_description)
+        .add_group(avp::media_sub_component)
+        .add(avp::flow_description, "permit in 17 from 192.0.2.100 10001 to 198.51.100.100 10001")
+        .add(avp::flow_description, "permit in 17 from 192.0.2.100 99999 to 198.51.100.100 10001");
+    const auto sub = m.find(avp::media_component_description)->find(avp::media_sub_component);
+    ASSERT_TRUE(sub.has_value());
+    std::vector<Avp> flows(sub->find_all(avp::flow_description).begin(),
+                           sub->find_all(avp::flow_description).end());
+    ASSERT_EQ(flows.size(), 2u);
+    const IpFilterRule* good = flows[0].parsed_ip_filter_rule();
+    ASSERT_NE(good, nullptr);
+    EXPECT_EQ(*good, *parse_ip_filter_rule(flows[0].text()));
+    EXPECT_EQ(flows[0].parsed_ip_filter_rule(), good);  // kept, not parsed again
+    EXPECT_EQ(flows[1].parsed_ip_filter_rule(), nullptr);
+    EXPECT_EQ(flows[1].ip_filter_rule().error(), parse_ip_filter_rule(flows[1].text()).error());
+    EXPECT_EQ(*flows[0].parsed_ip_filter_rule(), *good);
+}
+
+std::span<const uint8_t> text_bytes(const std::string& text) {
+    return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
+}
+
+// is_valid_utf8 and the printable-ASCII check of identities look at eight bytes at a time where
+// they can: a bad byte is found wherever it stands, and good text passes whatever its length.
+TEST(DataValues, Utf8CheckFindsABadSequenceAtEveryPosition) {
+    for (size_t length = 0; length <= 40; ++length) {
+        const std::string ascii(length, 'a');
+        EXPECT_TRUE(is_valid_utf8(text_bytes(ascii))) << length;
+        for (size_t at = 0; at < length; ++at) {
+            std::string bad = ascii;
+            bad[at] = static_cast<char>(0xff);
+            EXPECT_FALSE(is_valid_utf8(text_bytes(bad))) << length << " " << at;
+            std::string cut = ascii.substr(0, at) + "\xc3";  // a two-byte sequence cut short
+            EXPECT_FALSE(is_valid_utf8(text_bytes(cut))) << at;
+            std::string two = ascii.substr(0, at) + "\xc3\xa9" + ascii.substr(at);
+            EXPECT_TRUE(is_valid_utf8(text_bytes(two))) << at;
+            std::string overlong = ascii.substr(0, at) + "\xc0\x80" + ascii.substr(at);
+            EXPECT_FALSE(is_valid_utf8(text_bytes(overlong))) << at;
+        }
+    }
+}
+
+TEST(DataValues, IdentityWithABlankOrControlByteAnywhereIsNotPrintable) {
+    const AvpDef& host = avp::origin_host;
+    for (size_t length = 1; length <= 40; ++length) {
+        const std::string name(length, 'h');
+        EXPECT_EQ(check_data_value(host, text_bytes(name)), "") << length;
+        for (size_t at = 0; at < length; ++at)
+            for (const char c : {' ', '\x7f', '\x01', static_cast<char>(0x80), static_cast<char>(0xff)}) {
+                std::string bad = name;
+                bad[at] = c;
+                EXPECT_EQ(check_data_value(host, text_bytes(bad)), "DiameterIdentity is not printable ASCII")
+                    << length << " " << at << " " << int(static_cast<unsigned char>(c));
+            }
+        std::string edges = name;
+        edges[0] = '!';
+        edges[length - 1] = '~';
+        EXPECT_EQ(check_data_value(host, text_bytes(edges)), "") << length;
+    }
+}
+
 }  // namespace
 }  // namespace msf::diameter

@@ -534,6 +534,36 @@ TEST(CodecDataInfo, RefusesWhatParseRefusesWithTheSameError) {
     }
 }
 
+// codec_data_info walks the lines once, checking the section's shape as it goes and reading
+// only the a= lines whose letter after "a=" it knows: the same errors, in the same order, and
+// the same info as the two-step reading, for the edges of that.
+TEST(CodecDataInfo, OneWalkAgreesWithParseAndInfoAtItsEdges) {
+    const std::string m = "m=audio 49170 RTP/AVP 0 8\r\n";
+    for (const std::string& value : std::vector<std::string>{
+             // Short and look-alike a= lines: none of them is read as an attribute.
+             "uplink\noffer\n" + m + "a=\r\na=r\r\na=3\r\na=rtcp-muxx\r\na=rtcpx:1\r\na=pathx\r\n",
+             "uplink\noffer\n" + m + "a=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=crypt:1\r\n",
+             // Dotted quads the fast path leaves to inet_pton: leading zeros, too many digits.
+             "uplink\noffer\n" + m + "c=IN IP4 010.0.2.1\r\n",
+             "uplink\noffer\n" + m + "c=IN IP4 1920.0.2.1\r\n",
+             "uplink\noffer\n" + m + "c=IN IP4 192.0.2\r\n",
+             "uplink\noffer\n" + m + "c=IN IP4 192.0.2.1.\r\n",
+             "uplink\noffer\n" + m + "c=IN IP4 0.0.0.0\r\n",
+             "uplink\noffer\n" + m + "c=IN IP4 255.255.255.255/127/3\r\n",
+             "uplink\noffer\n" + m + "c=IN IP4 2001:db8::1\r\n",
+             "uplink\noffer\n" + m + "c=IN IP6 192.0.2.1\r\n",
+             // Shape errors come after the lines' own errors, whichever line those are on.
+             "uplink\noffer\na=rtcp-mux\r\n" + m + "c=IN IP4 300.0.2.1\r\n",
+             "uplink\noffer\na=rtcp-mux\r\n" + m + m,
+             "uplink\noffer\n" + m + "a=rtcp-mux\r\n" + m + m + "a=rtcp:x\r\n",
+             // Many formats, an m= line with a port count, first a=rtcp and a=path win.
+             "downlink\nanswer\nm=video 5000/4 RTP/SAVPF 96 97 98 99 100 101 102 103 104\r\n"
+             "a=rtcp:5003\r\na=rtcp:6000\r\na=path:msrp://a/1;tcp\r\na=path:msrp://b/2;tcp\r\n",
+         }) {
+        expect_codec_data_info_matches(value);
+    }
+}
+
 TEST(SdpParse, ALineWithNulAndStrayCrReportsWhicheverComesFirst) {
     auto nul_first = MediaSection::parse(std::string("m=audio 1 RTP/AVP 0\r\na=x\0y\rz\r\n", 30));
     ASSERT_FALSE(nul_first.ok());

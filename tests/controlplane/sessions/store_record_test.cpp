@@ -96,6 +96,25 @@ TEST(StoreRecord, SealingTwiceUsesFreshNonces) {
     EXPECT_NE(a, b);
 }
 
+// encode_streams and encode_messages build records in the cipher's scratch buffers, reused from
+// session to session: each column still holds its own session, and no plaintext stays behind.
+TEST(StoreRecord, SessionsSealedOneAfterAnotherEachDecodeToThemselves) {
+    auto cipher = cipher_with(7);
+    const ControlSession first = stored_session("pcscf;1;a-longer-session-id-than-the-second", 11, 3, 5);
+    const ControlSession second = stored_session("pcscf;2", 21, 1);
+    Bytes a, b;
+    ASSERT_TRUE(encode_streams(first, *cipher, a));
+    EXPECT_TRUE(cipher->scratch().plaintext.empty());
+    ASSERT_TRUE(encode_streams(second, *cipher, b));
+    EXPECT_TRUE(cipher->scratch().plaintext.empty());
+    auto decoded_a = decode_streams(first.session_id, a, *cipher);
+    auto decoded_b = decode_streams(second.session_id, b, *cipher);
+    ASSERT_TRUE(decoded_a) << decoded_a.error().message;
+    ASSERT_TRUE(decoded_b) << decoded_b.error().message;
+    EXPECT_EQ(*decoded_a, first.streams);
+    EXPECT_EQ(*decoded_b, second.streams);
+}
+
 TEST(StoreRecord, AnyFlippedByteOfAColumnIsRefused) {
     const ControlSession session = stored_session("pcscf;9", 11, 2);
     auto cipher = cipher_with(7);
