@@ -40,6 +40,21 @@ net::Endpoint resolve(const ConnectTarget& target) {
     return out;
 }
 
+// The CLI reads and changes sessions: the install batch in flight is finished first, so that
+// it sees every session the dataplane was asked to install.
+class SettledCli final : public cli::CliHandler {
+public:
+    SettledCli(cli::CliHandler& handler, RxApplication& rx) : handler_(handler), rx_(rx) {}
+    cli::Response handle(const cli::Request& request, const cli::Caller& caller) override {
+        rx_.finish_in_flight();
+        return handler_.handle(request, caller);
+    }
+
+private:
+    cli::CliHandler& handler_;
+    RxApplication& rx_;
+};
+
 }  // namespace
 
 diameter::NodeSettings node_settings(const ControldConfig& config) {
@@ -109,15 +124,22 @@ Daemon::Daemon(ControldConfig config) : config_(std::move(config)) {
         });
         rx_->attach_msrp(*msrp_);
     }
-    // After every iteration: commit what its requests changed, then answer them.
-    loop_.add_end_of_iteration_hook([this] { rx_->commit_and_answer(); });
+    // After every iteration: commit what its requests changed, then answer them. The installs
+    // stay in flight while the loop reads the next requests, and their answers wake it (issue 4);
+    // when stopping, nothing is left in flight.
+    loop_.add_end_of_iteration_hook([this] {
+        rx_->commit_and_answer();
+        if (loop_.stopping()) rx_->settle();
+    });
+    loop_.set_wake_source([this] { return rx_->install_in_flight() ? manager_->dataplane_fd() : -1; });
 
     cli_handler_ = std::make_unique<ControldCli>(*manager_, *node_, *rx_, config_.store);
+    cli_entry_ = std::make_unique<SettledCli>(*cli_handler_, *rx_);
     cli::CliServerOptions cli_options;
     cli_options.group = config_.cli_group;
     cli_options.log = log_line;
     try {
-        cli_ = std::make_unique<cli::CliServer>(loop_, config_.cli_socket, *cli_handler_, cli_options);
+        cli_ = std::make_unique<cli::CliServer>(loop_, config_.cli_socket, *cli_entry_, cli_options);
     } catch (const std::exception& e) {
         throw StartupError(std::string("cli-socket: ") + e.what());
     }
@@ -156,6 +178,7 @@ void Daemon::log(LogLevel level, std::string_view line) const {
 
 void Daemon::connect_dataplane() {
     if (stopping_) return;
+    rx_->finish_in_flight();  // the ping and a reconcile need the link, and the batch's sessions
     const bool was_connected = manager_->dataplane_connected();
     auto report = manager_->connect_dataplane();
     if (!report.ok()) {
@@ -181,6 +204,7 @@ void Daemon::connect_dataplane() {
 // restarted, or after a request it did not take), retried at the dataplane's pace.
 void Daemon::sync_msrp() {
     if (stopping_) return;
+    rx_->finish_in_flight();  // msf-msrpd gets every session, the batch in flight's included
     msrp_->sync(manager_->list());
     loop_.add_timer(config_.dataplane_retry_ms, [this] { sync_msrp(); });
 }
@@ -238,6 +262,7 @@ void Daemon::on_signal() {
 
 int Daemon::run() {
     loop_.run();
+    rx_->settle();
     manager_->commit();
     log(LogLevel::notice, "stopped; " + std::to_string(manager_->size()) + " sessions kept in " + config_.store);
     return 0;

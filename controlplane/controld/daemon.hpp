@@ -50,6 +50,7 @@ private:
     std::unique_ptr<MsrpLink> msrp_;  // when [msrp] names msf-msrpd
     std::unique_ptr<diameter::Node> node_;
     std::unique_ptr<ControldCli> cli_handler_;
+    std::unique_ptr<cli::CliHandler> cli_entry_;  // finishes the install batch in flight, then cli_handler_
     std::unique_ptr<cli::CliServer> cli_;
     // A second dataplane connection, subscribed to events (the manager's link is for requests).
     api::ControlClient events_{1000};

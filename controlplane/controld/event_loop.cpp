@@ -85,6 +85,8 @@ void EventLoop::add_end_of_iteration_hook(std::function<void()> hook) {
     hooks_.push_back(std::move(hook));
 }
 
+void EventLoop::set_wake_source(std::function<int()> fd) { wake_source_ = std::move(fd); }
+
 int EventLoop::run_due_timers() {
     int ran = 0;
     const int64_t now = now_ms();
@@ -111,8 +113,19 @@ int EventLoop::run_once(int timeout_ms) {
         const int timer_wait = until_timer <= 0 ? 0 : static_cast<int>(until_timer);
         if (timeout_ms < 0 || timer_wait < timeout_ms) timeout_ms = timer_wait;
     }
+    // The wake source is in the epoll set for this wait only, under token 0, which names no
+    // registration: it ends the wait and runs nothing.
+    const int wake_fd = wake_source_ ? wake_source_() : -1;
+    bool waking = false;
+    if (wake_fd >= 0 && by_fd_.count(wake_fd) == 0) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = 0;
+        waking = epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd, &ev) == 0;
+    }
     std::array<epoll_event, 128> events{};
     const int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), timeout_ms);
+    if (waking) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, wake_fd, nullptr);
     int ran = 0;
     for (int i = 0; i < n; ++i) {
         // epoll_event is packed on x86-64: copy the token out rather than bind a misaligned

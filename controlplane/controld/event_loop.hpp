@@ -43,6 +43,12 @@ public:
     // Called after every iteration's callbacks, in the order added.
     void add_end_of_iteration_hook(std::function<void()> hook);
 
+    // Asked before every wait: an fd (>= 0) whose readability also ends the wait, or -1. For a
+    // reply a hook left in flight and reads in a later hook (msf-controld's install batch on the
+    // dataplane link), so no callback runs for it. It is watched only during the wait, so its
+    // owner may close it, and the number be reused, at any other time.
+    void set_wake_source(std::function<int()> fd);
+
     // One iteration: waits up to timeout_ms (-1: until something happens, capped by the next
     // timer), runs I/O callbacks, due timers, then the hooks. Returns the callbacks run.
     int run_once(int timeout_ms);
@@ -70,6 +76,7 @@ private:
     std::multimap<int64_t, TimerId> deadlines_;
     std::unordered_map<TimerId, std::pair<int64_t, TimerCallback>> timers_;
     std::vector<std::function<void()>> hooks_;
+    std::function<int()> wake_source_;
 };
 
 }  // namespace msf::controld

@@ -125,6 +125,7 @@ bool RxApplication::queued(std::string_view session_id) const {
 }
 
 void RxApplication::handle_aar(diameter::PeerRef peer, diameter::Message&& aar, diameter::Responder responder) {
+    if (!in_flight_ids_.empty() && in_flight_ids_.count(aar.session_id())) finish_in_flight();
     if (queued(aar.session_id())) run_queued();
     std::string peer_name(peer.identity());  // moved into the queued install at the end
     const sessions::ControlSession* existing = manager_.find(aar.session_id());
@@ -194,6 +195,7 @@ void RxApplication::handle_aar(diameter::PeerRef peer, diameter::Message&& aar, 
 }
 
 void RxApplication::handle_str(diameter::Message&& str, diameter::Responder responder) {
+    if (!in_flight_ids_.empty() && in_flight_ids_.count(str.session_id())) finish_in_flight();
     if (queued(str.session_id())) run_queued();
     const sessions::ControlSession* session = manager_.find(str.session_id());
     if (!session) {
@@ -213,6 +215,13 @@ void RxApplication::handle_str(diameter::Message&& str, diameter::Responder resp
 }
 
 void RxApplication::run_queued() {
+    finish_in_flight();
+    run_removals();
+    start_installs();
+    finish_in_flight();
+}
+
+void RxApplication::run_removals() {
     if (!queued_removals_.empty()) {
         std::vector<std::string> ids;
         ids.reserve(queued_removals_.size());
@@ -248,40 +257,85 @@ void RxApplication::run_queued() {
         for (auto& [id, entry] : msrp) sessions::wipe_keys(entry.first);
         queued_removals_.clear();
     }
-    if (!queued_installs_.empty()) {
-        std::vector<sessions::ControlSession> batch;
-        batch.reserve(queued_installs_.size());
-        for (QueuedInstall& q : queued_installs_) batch.push_back(std::move(q.desired));
-        auto installed = manager_.install_batch(std::move(batch));
-        for (size_t i = 0; i < queued_installs_.size(); ++i) {
-            QueuedInstall& q = queued_installs_[i];
-            PendingAnswer& slot = pending_[q.answer];
-            if (!installed[i].ok()) {
-                count_session(q.peer, -1);
-                ++counters_.aar_refused;
-                const rx::RxError error = manager_error(installed[i].status);
-                log_("rx: " + q.aar.name() + " " + std::string(q.aar.session_id()) + " refused: " + rx::to_string(error));
-                slot.answer = rx::error_answer(q.aar, self_, error);
-                continue;
-            }
-            ++counters_.aar_initial;
-            follow_msrp(nullptr, installed[i].value);
-            slot.answer = rx::success_aaa(q.aar, self_, *installed[i].value);
-            slot.installed_session = installed[i].value->session_id;
-        }
-        queued_installs_.clear();
+}
+
+void RxApplication::start_installs() {
+    if (queued_installs_.empty()) {
+        queued_ids_.clear();
+        return;
     }
+    std::vector<sessions::ControlSession> batch;
+    batch.reserve(queued_installs_.size());
+    for (QueuedInstall& q : queued_installs_) batch.push_back(std::move(q.desired));
+    const sessions::Status started = manager_.start_install_batch(std::move(batch));
+    in_flight_installs_.swap(queued_installs_);
+    queued_installs_.clear();
+    in_flight_ids_.swap(queued_ids_);
     queued_ids_.clear();
+    if (!started.ok()) {
+        for (QueuedInstall& q : in_flight_installs_) answer_install(q, {started, nullptr});
+        in_flight_installs_.clear();
+        in_flight_ids_.clear();
+    }
+}
+
+void RxApplication::finish_in_flight() {
+    if (in_flight_installs_.empty()) return;
+    auto installed = manager_.finish_install_batch();
+    for (size_t i = 0; i < in_flight_installs_.size(); ++i) {
+        answer_install(in_flight_installs_[i],
+                       i < installed.size() ? installed[i]
+                                            : sessions::Outcome<const sessions::ControlSession*>{
+                                                  sessions::Status::failure(sessions::ErrorKind::invalid,
+                                                                            "no install batch was in flight"),
+                                                  nullptr});
+    }
+    in_flight_installs_.clear();
+    in_flight_ids_.clear();
+}
+
+void RxApplication::answer_install(QueuedInstall& q, const sessions::Outcome<const sessions::ControlSession*>& outcome) {
+    PendingAnswer& slot = pending_[q.answer];
+    if (!outcome.ok()) {
+        count_session(q.peer, -1);
+        ++counters_.aar_refused;
+        const rx::RxError error = manager_error(outcome.status);
+        log_("rx: " + q.aar.name() + " " + std::string(q.aar.session_id()) + " refused: " + rx::to_string(error));
+        slot.answer = rx::error_answer(q.aar, self_, error);
+        return;
+    }
+    ++counters_.aar_initial;
+    follow_msrp(nullptr, outcome.value);
+    slot.answer = rx::success_aaa(q.aar, self_, *outcome.value);
+    slot.installed_session = outcome.value->session_id;
 }
 
 void RxApplication::commit_and_answer() {
-    run_queued();
-    if (pending_.empty()) return;
+    finish_in_flight();
+    run_removals();
+    start_installs();
+    // Nothing to overlap with when the dataplane has answered already (or the link is down).
+    if (!in_flight_installs_.empty() && manager_.install_answered()) finish_in_flight();
+    answer_ready();
+}
+
+void RxApplication::settle() {
+    finish_in_flight();
+    answer_ready();
+}
+
+void RxApplication::answer_ready() {
+    // In the order the requests came: the answers from the batch in flight's first on wait.
+    size_t ready = in_flight_installs_.empty() ? pending_.size() : in_flight_installs_.front().answer;
+    if (ready == 0) return;
     const sessions::Status committed = manager_.commit();
     if (!committed.ok()) {
-        // Not durable: take back what this iteration installed and say so, so the P-CSCF and
-        // the store agree (RFC 6733 §7.1.5 DIAMETER_UNABLE_TO_COMPLY).
+        // Not durable: take back what was installed and say so, so the P-CSCF and the store
+        // agree (RFC 6733 §7.1.5 DIAMETER_UNABLE_TO_COMPLY). The batch in flight is in the
+        // failed transaction too: it is finished and answered with the rest.
         log_("store: commit failed: " + sessions::to_string(committed));
+        finish_in_flight();
+        ready = pending_.size();
         for (PendingAnswer& p : pending_) {
             if (!p.installed_session.empty()) {
                 const sessions::ControlSession* s = manager_.find(p.installed_session);
@@ -300,10 +354,11 @@ void RxApplication::commit_and_answer() {
         }
         manager_.commit();
     }
-    for (PendingAnswer& p : pending_) {
-        if (!p.responder.answer(p.answer)) ++counters_.answers_lost;
+    for (size_t i = 0; i < ready; ++i) {
+        if (!pending_[i].responder.answer(pending_[i].answer)) ++counters_.answers_lost;
     }
-    pending_.clear();
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<ptrdiff_t>(ready));
+    for (QueuedInstall& q : in_flight_installs_) q.answer -= ready;
     if (node_) node_->flush();
 }
 
@@ -327,6 +382,7 @@ void RxApplication::send_request(const sessions::ControlSession& session, diamet
 }
 
 void RxApplication::on_dataplane_event(const api::Event& event) {
+    finish_in_flight();  // the event may be about a stream of the batch in flight
     const sessions::ControlSession* session = manager_.find_by_dataplane_id(event.session_id);
     if (!session) return;
     rx::EventCause cause = rx::EventCause::inactivity;

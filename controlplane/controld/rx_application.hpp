@@ -42,10 +42,21 @@ public:
     void on_request(diameter::PeerRef peer, diameter::Message&& request, diameter::Responder responder) override;
     void on_peer_state(diameter::PeerRef peer, bool open) override;
 
-    // End of a loop iteration: installs and removes what the iteration queued (one pipelined
-    // dataplane exchange each, SessionManager::install_batch and remove_batch), commits the
-    // store, then sends every answer of the iteration in the order the requests came.
+    // End of a loop iteration: finishes the install batch the last iteration left in flight,
+    // removes what this iteration queued (SessionManager::remove_batch), sends this iteration's
+    // installs to the dataplane and leaves them in flight (SessionManager::start_install_batch:
+    // the dataplane installs them while the loop reads the next requests), commits the store,
+    // then sends every answer that is ready, in the order the requests came: the answers from the
+    // first install of the batch in flight on wait for it (issue 4). The loop must wake when the
+    // dataplane answers (SessionManager::dataplane_fd) while install_in_flight().
     void commit_and_answer();
+    // Finishes the install batch in flight, if any: its answers are then ready for the next
+    // commit_and_answer(). Whatever reads or changes sessions calls this first (the CLI, the
+    // dataplane link's timer, MSRP sync): until then the batch's sessions are not in the manager.
+    void finish_in_flight();
+    bool install_in_flight() const { return !in_flight_installs_.empty(); }
+    // finish_in_flight(), commit, and every answer: nothing left waiting (shutdown).
+    void settle();
 
     // A dataplane event (inactivity, authentication-failure storm): RAR to the session's P-CSCF.
     void on_dataplane_event(const api::Event& event);
@@ -84,8 +95,14 @@ private:
     // Requests are handled in arrival order: one that touches a queued session runs the queue first.
     bool queued(std::string_view session_id) const;
     // Runs the queued removals, then the queued installs (removals free ports first), and fills
-    // in their answers.
+    // in their answers; the batch in flight is finished first.
     void run_queued();
+    void run_removals();
+    // The queued installs go to the dataplane as one batch, in flight until finish_in_flight().
+    void start_installs();
+    void answer_install(QueuedInstall& install, const sessions::Outcome<const sessions::ControlSession*>& outcome);
+    // Commits, then sends the answers before the first one still waiting for the batch in flight.
+    void answer_ready();
     void refuse(const diameter::Message& request, diameter::Responder responder, const rx::RxError& error);
     const rx::MediaPolicy& policy_for(std::string_view peer) const;
     uint32_t session_limit_for(std::string_view peer) const;
@@ -116,6 +133,10 @@ private:
     std::vector<QueuedInstall> queued_installs_;
     std::vector<QueuedRemoval> queued_removals_;
     std::unordered_set<std::string, TextHash, std::equal_to<>> queued_ids_;  // Session-Ids of both queues
+    // The installs sent to the dataplane and not yet finished, and their Session-Ids (with those
+    // removed in the same iteration: finishing first is never wrong).
+    std::vector<QueuedInstall> in_flight_installs_;
+    std::unordered_set<std::string, TextHash, std::equal_to<>> in_flight_ids_;
     // The last RAR per session: its cause and when (unix ms). Another event of the same cause
     // within kRarRepeatMs sends none.
     static constexpr int64_t kRarRepeatMs = 10000;

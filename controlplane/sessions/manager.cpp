@@ -304,6 +304,7 @@ api::Result SessionManager::remove_stream(uint64_t dataplane_id) {
 }
 
 Outcome<ReconcileReport> SessionManager::connect_dataplane() {
+    settle_install();
     if (client_.connected()) {
         // Alive? An empty page of the session list is the cheapest request there is.
         api::Response<api::SessionListReply> ping = client_.list_sessions(UINT64_MAX, 1);
@@ -322,6 +323,7 @@ Outcome<ReconcileReport> SessionManager::connect_dataplane() {
 }
 
 api::Response<api::CountersReply> SessionManager::dataplane_counters() {
+    settle_install();
     if (!client_.connected())
         return {api::Result::failure(api::ResultCode::unavailable, "not connected to msf-dataplane"), {}};
     api::Response<api::CountersReply> reply = client_.counters();
@@ -330,6 +332,7 @@ api::Response<api::CountersReply> SessionManager::dataplane_counters() {
 }
 
 api::Response<api::SessionInfo> SessionManager::dataplane_session(uint64_t dataplane_id) {
+    settle_install();
     if (!client_.connected())
         return {api::Result::failure(api::ResultCode::unavailable, "not connected to msf-dataplane"), {}};
     api::Response<api::SessionInfo> reply = client_.get_session(dataplane_id);
@@ -338,6 +341,7 @@ api::Response<api::SessionInfo> SessionManager::dataplane_session(uint64_t datap
 }
 
 api::Response<std::vector<api::SessionInfo>> SessionManager::dataplane_sessions() {
+    settle_install();
     if (!client_.connected())
         return {api::Result::failure(api::ResultCode::unavailable, "not connected to msf-dataplane"), {}};
     api::Response<std::vector<api::SessionInfo>> reply = client_.list_all();
@@ -346,6 +350,7 @@ api::Response<std::vector<api::SessionInfo>> SessionManager::dataplane_sessions(
 }
 
 Outcome<ReconcileReport> SessionManager::reconcile() {
+    settle_install();
     // With nothing restored, reconciling would empty the dataplane.
     if (!restored_) return {invalid("reconcile before restore() would remove every session from the dataplane")};
     const auto unavailable = [this](std::string what) {
@@ -506,57 +511,109 @@ Outcome<const ControlSession*> SessionManager::install(ControlSession session) {
 }
 
 std::vector<Outcome<const ControlSession*>> SessionManager::install_batch(std::vector<ControlSession> sessions) {
-    struct KeyWipes {
-        std::vector<ControlSession>& sessions;
-        ~KeyWipes() {
-            for (ControlSession& s : sessions) wipe_keys(s);
-        }
-    } wipe{sessions};
-    std::vector<Outcome<const ControlSession*>> out(sessions.size());
+    const size_t count = sessions.size();
+    if (Status s = start_install_batch(std::move(sessions)); !s.ok())
+        return std::vector<Outcome<const ControlSession*>>(count, Outcome<const ControlSession*>{s, nullptr});
+    return finish_install_batch();
+}
+
+SessionManager::InstallInFlight::~InstallInFlight() {
+    for (ControlSession& s : sessions) wipe_keys(s);
+}
+
+Status SessionManager::start_install_batch(std::vector<ControlSession> sessions) {
+    if (in_flight_) {
+        for (ControlSession& s : sessions) wipe_keys(s);
+        return invalid("an install batch of " + std::to_string(in_flight_->out.size()) +
+                       " sessions is in flight; finish it first");
+    }
+    in_flight_ = std::make_unique<InstallInFlight>();
+    InstallInFlight& batch = *in_flight_;
+    batch.sessions = std::move(sessions);
+    std::vector<ControlSession>& batched = batch.sessions;
+    batch.out.resize(batched.size());
 
     // 1. Checks, ids, ports and the store, session by session.
-    struct Prepared {
-        size_t index;
-        std::vector<Claim> claims;
-        size_t first_stream;  // into specs
-        api::Result refused;  // the first refusal of one of its streams
-        uint32_t refused_component = 0;
-    };
-    std::vector<Prepared> prepared;
-    prepared.reserve(sessions.size());
+    std::vector<InstallInFlight::Prepared>& prepared = batch.prepared;
+    prepared.reserve(batched.size());
     std::unordered_set<std::string_view> in_batch;
-    in_batch.reserve(sessions.size());
-    for (size_t i = 0; i < sessions.size(); ++i) {
-        if (!in_batch.insert(sessions[i].session_id).second) {
-            out[i].status = Status::failure(ErrorKind::already_exists,
-                                            "session '" + sessions[i].session_id + "' is installed");
+    in_batch.reserve(batched.size());
+    for (size_t i = 0; i < batched.size(); ++i) {
+        if (!in_batch.insert(batched[i].session_id).second) {
+            batch.out[i].status = Status::failure(ErrorKind::already_exists,
+                                                  "session '" + batched[i].session_id + "' is installed");
             continue;
         }
         std::vector<Claim> claims;
-        claims.reserve(2 * sessions[i].streams.size());  // an access and a core port per stream
-        out[i].status = prepare_install(sessions[i], prepared.size(), claims);
-        if (out[i].ok()) prepared.push_back({i, std::move(claims), 0, {}, 0});
+        claims.reserve(2 * batched[i].streams.size());  // an access and a core port per stream
+        batch.out[i].status = prepare_install(batched[i], prepared.size(), claims);
+        if (batch.out[i].ok()) prepared.push_back({i, std::move(claims), 0, {}, 0});
     }
 
-    // 2. Every stream in one pipelined exchange. Refused: the session is undone below. Link
-    // lost: the store has the sessions and reconcile installs the rest.
+    // 2. Every stream in one pipelined exchange, answered in finish_install_batch.
     if (client_.connected() && !prepared.empty()) {
         // The specs are lent to the exchange and moved back: no copy of the keys to make and wipe.
         std::vector<api::SessionSpec> specs;
-        size_t stream_count = 0;
-        for (const Prepared& p : prepared) stream_count += sessions[p.index].streams.size();
-        specs.reserve(stream_count);
-        for (Prepared& p : prepared) {
+        for (const InstallInFlight::Prepared& p : prepared) batch.streams += batched[p.index].streams.size();
+        specs.reserve(batch.streams);
+        for (InstallInFlight::Prepared& p : prepared) {
             p.first_stream = specs.size();
-            for (MediaStream& stream : sessions[p.index].streams) specs.push_back(std::move(stream.spec));
+            for (MediaStream& stream : batched[p.index].streams) specs.push_back(std::move(stream.spec));
         }
-        std::vector<api::Result> added = client_.add_sessions(specs);
-        for (const Prepared& p : prepared) {
-            std::vector<MediaStream>& streams = sessions[p.index].streams;
+        batch.send_failure = client_.send_add_sessions(specs);
+        batch.sent = true;
+        for (const InstallInFlight::Prepared& p : prepared) {
+            std::vector<MediaStream>& streams = batched[p.index].streams;
             for (size_t k = 0; k < streams.size(); ++k) streams[k].spec = std::move(specs[p.first_stream + k]);
         }
+    }
+    return {};
+}
+
+bool SessionManager::install_answered() {
+    if (!in_flight_ || in_flight_->finished || !in_flight_->sent) return true;
+    return client_.in_flight_answered();
+}
+
+std::vector<Outcome<const ControlSession*>> SessionManager::finish_install_batch() {
+    if (!in_flight_) return {};
+    std::unique_ptr<InstallInFlight> batch = std::move(in_flight_);
+    if (!batch->finished) {
+        complete_install(*batch);
+        return std::move(batch->out);
+    }
+    // Settled by an earlier request: a session it removed meanwhile is no longer installed.
+    for (size_t i = 0; i < batch->out.size(); ++i) {
+        Outcome<const ControlSession*>& outcome = batch->out[i];
+        if (!outcome.ok()) continue;
+        outcome.value = find(batch->finished_ids[i]);
+        if (!outcome.value)
+            outcome.status = Status::failure(ErrorKind::not_found, "session '" + batch->finished_ids[i] +
+                                                                       "' was removed before its install was answered");
+    }
+    return std::move(batch->out);
+}
+
+void SessionManager::settle_install() {
+    if (!in_flight_ || in_flight_->finished) return;
+    complete_install(*in_flight_);
+    in_flight_->finished_ids.resize(in_flight_->out.size());
+    for (size_t i = 0; i < in_flight_->out.size(); ++i)
+        if (in_flight_->out[i].ok()) in_flight_->finished_ids[i] = in_flight_->out[i].value->session_id;
+    in_flight_->finished = true;
+}
+
+void SessionManager::complete_install(InstallInFlight& batch) {
+    std::vector<ControlSession>& sessions = batch.sessions;
+    std::vector<InstallInFlight::Prepared>& prepared = batch.prepared;
+    // 2. (continued) The answers. Refused: the session is undone below. Link lost: the store
+    // has the sessions and reconcile installs the rest.
+    if (batch.sent) {
+        std::vector<api::Result> added = batch.send_failure.ok() ? client_.collect_add_sessions()
+                                                                 : std::vector<api::Result>{};
+        if (added.size() != batch.streams) added.assign(batch.streams, batch.send_failure);
         std::vector<uint64_t> undo;
-        for (Prepared& p : prepared) {
+        for (InstallInFlight::Prepared& p : prepared) {
             const std::vector<MediaStream>& streams = sessions[p.index].streams;
             for (size_t k = 0; k < streams.size(); ++k) {
                 const api::Result& r = added[p.first_stream + k];
@@ -579,25 +636,25 @@ std::vector<Outcome<const ControlSession*>> SessionManager::install_batch(std::v
     }
 
     // 3. The refused go, the rest is installed.
-    for (Prepared& p : prepared) {
+    for (InstallInFlight::Prepared& p : prepared) {
         ControlSession& session = sessions[p.index];
         if (!p.refused.ok()) {
             std::string message = component_text(p.refused_component) + ": " + api::to_string(p.refused);
             if (StoreStatus s = store_->remove(session.session_id); !s.ok()) message += " (" + s.error + ")";
             release(p.claims);
-            out[p.index].status = Status::failure(ErrorKind::dataplane_refused, std::move(message));
+            batch.out[p.index].status = Status::failure(ErrorKind::dataplane_refused, std::move(message));
             continue;
         }
         std::string key = session.session_id;
         auto [it, inserted] = sessions_.emplace(std::move(key), Entry{std::move(session), false});
         index(it->second);
-        out[p.index].value = &it->second.session;
+        batch.out[p.index].value = &it->second.session;
     }
-    return out;
 }
 
 Outcome<const ControlSession*> SessionManager::update(ControlSession desired) {
     KeyWipe wipe{desired};
+    settle_install();
     if (!restored_) return {invalid("the session manager has not restored its store yet")};
     const auto found = sessions_.find(desired.session_id);
     if (found == sessions_.end())
@@ -772,6 +829,7 @@ Outcome<std::vector<StreamCounters>> SessionManager::remove(std::string_view ses
 }
 
 std::vector<Outcome<std::vector<StreamCounters>>> SessionManager::remove_batch(std::span<const std::string> session_ids) {
+    settle_install();
     std::vector<Outcome<std::vector<StreamCounters>>> out(session_ids.size());
     // 1. The store first: if it fails nothing has changed for that session; if the process dies
     // before the commit, reconcile puts the streams back, as the P-CSCF was not answered.

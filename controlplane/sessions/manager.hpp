@@ -6,7 +6,8 @@
 // Single-threaded: everything runs on the daemon's event-loop thread. Dataplane requests block
 // for at most ManagerOptions::dataplane_timeout_ms each; the batch requests (install_batch,
 // remove_batch) pipeline theirs (api::ControlClient::request_many), one deadline per exchange of
-// up to api::ControlClient::kMaxPipelined requests.
+// up to api::ControlClient::kMaxPipelined requests. An install batch can also be left in flight
+// (start_install_batch) while the daemon does other work, and finished later.
 //
 // Order of truth: memory == store (committed by commit()) >= dataplane. A request changes memory
 // and the store's open transaction, then the dataplane; the daemon calls commit() once per
@@ -149,6 +150,29 @@ public:
     // restore() or reconcile().
     std::vector<Outcome<const ControlSession*>> install_batch(std::vector<ControlSession> sessions);
 
+    // install_batch in two halves, so that the daemon plans the next AARs while msf-dataplane
+    // installs these (issue 4). start_install_batch checks the sessions, assigns ids and ports,
+    // puts them in the store's open transaction and sends every stream to the dataplane without
+    // waiting for an answer. finish_install_batch waits for the answers, undoes the sessions with
+    // a refused stream and installs the rest: install_batch's outcomes, one per session of the
+    // batch. Until then the batch's sessions are in the store but not in memory (find, list and
+    // size do not see them). A link lost between the halves counts as lost during the exchange:
+    // the sessions stay and reconcile installs them. Keys: the copies sent are wiped once
+    // encoded, as install_batch's are; the sessions of the batch keep theirs until it is
+    // finished, and those not installed are wiped then (or when the manager goes).
+    // One batch at a time: start while one is in flight is invalid and takes nothing. Any other
+    // request, and every dataplane call, finishes the batch first (its outcomes wait for
+    // finish_install_batch; a session removed meanwhile is then not_found).
+    Status start_install_batch(std::vector<ControlSession> sessions);
+    bool install_in_flight() const { return in_flight_ != nullptr; }
+    // Reads what the dataplane has answered so far, without waiting: true when
+    // finish_install_batch() would not wait for it (or nothing is in flight).
+    bool install_answered();
+    std::vector<Outcome<const ControlSession*>> finish_install_batch();
+    // The dataplane link's socket (-1 when not connected), for the event loop to wait on while an
+    // install batch is in flight. The manager alone reads and writes it.
+    int dataplane_fd() const { return client_.fd(); }
+
     // The desired full state of an installed session; per component number: an unchanged stream
     // is not touched; changed keys, remotes, window or timeout: dataplane modify keeping the
     // ports (port 0 = keep); new local ports or a change of rtcp-mux: remove and add (the
@@ -213,6 +237,26 @@ private:
         uint16_t port;
     };
 
+    // An install batch from start_install_batch to finish_install_batch.
+    struct InstallInFlight {
+        struct Prepared {
+            size_t index;  // into sessions
+            std::vector<Claim> claims;
+            size_t first_stream = 0;  // its first stream in the dataplane exchange
+            api::Result refused;      // the first refusal of one of its streams
+            uint32_t refused_component = 0;
+        };
+        std::vector<ControlSession> sessions;  // keys wiped when the batch goes
+        std::vector<Outcome<const ControlSession*>> out;
+        std::vector<Prepared> prepared;
+        size_t streams = 0;              // sent to the dataplane, in one exchange
+        api::Result send_failure;        // why the exchange could not start
+        bool sent = false;
+        bool finished = false;           // settled by another request; out is final
+        std::vector<std::string> finished_ids;  // of the installed, when settled early
+        ~InstallInFlight();
+    };
+
     explicit SessionManager(const ManagerOptions& options) : options_(options), client_(options.dataplane_timeout_ms) {}
 
     PortAllocator& allocator(api::Side side) { return side == api::Side::access ? access_ : core_; }
@@ -224,6 +268,10 @@ private:
     // Chooses the local endpoint of one leg (see install) and records what it took in claims.
     Status place_leg(api::Side side, uint32_t component, api::LegSpec& leg, std::vector<Claim>& claims);
     void release(const std::vector<Claim>& claims);
+    // Collects the batch's answers, undoes the refused sessions and installs the rest.
+    void complete_install(InstallInFlight& batch);
+    // Before any other request: the batch in flight is finished, its outcomes kept.
+    void settle_install();
     void release_stream_ports(const MediaStream& stream);
     void index(Entry& entry);
     void unindex(const Entry& entry);
@@ -247,6 +295,7 @@ private:
     uint64_t id_limit_ = 1;  // ids below it are reserved in the committed store
     bool restored_ = false;
     bool reconciled_ = false;  // since the link came up
+    std::unique_ptr<InstallInFlight> in_flight_;
 };
 
 }  // namespace msf::sessions

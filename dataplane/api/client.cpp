@@ -40,11 +40,15 @@ void ControlClient::close() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
     in_.clear();
+    // Request ids start again on the next connection: nothing unanswered here will be answered.
+    if (in_flight_) fail_in_flight(unavailable("connection closed"));
 }
 
 Result ControlClient::lost(std::string why) {
+    Result result = unavailable(std::move(why));
+    if (in_flight_) fail_in_flight(result);
     close();
-    return unavailable(std::move(why));
+    return result;
 }
 
 Result ControlClient::connect(const std::string& path) {
@@ -212,6 +216,7 @@ Response<MessageBody> ControlClient::request(MessageBody body) {
                 out.value = std::move(message.body);
                 return out;
             }
+            if (take_in_flight_reply(message)) break;
             if (auto* event = std::get_if<EventPush>(&message.body); event && message.request_id == 0)
                 queue_event(event->event);
             // Anything else answers an earlier request that timed out: skip it.
@@ -236,28 +241,107 @@ bool ControlClient::read_available(Result* failure) {
 }
 
 std::vector<Response<MessageBody>> ControlClient::request_many(std::vector<MessageBody> bodies) {
-    std::vector<Response<MessageBody>> out(bodies.size());
-    for (size_t first = 0; first < bodies.size(); first += kMaxPipelined)
-        exchange(bodies, first, std::min(kMaxPipelined, bodies.size() - first), out);
+    const size_t count = bodies.size();
+    if (Result sent = send_many(std::move(bodies)); !sent.ok())
+        return std::vector<Response<MessageBody>>(count, Response<MessageBody>{sent, {}});
+    return collect_many();
+}
+
+Result ControlClient::send_many(std::vector<MessageBody> bodies) {
+    if (in_flight_) {
+        for (MessageBody& body : bodies) {
+            if (auto* add = std::get_if<SessionAddRequest>(&body)) wipe_keys(add->spec);
+            if (auto* mod = std::get_if<SessionModifyRequest>(&body)) wipe_keys(mod->spec);
+        }
+        return Result::failure(ResultCode::invalid_argument,
+                               "an exchange of " + std::to_string(in_flight_->out.size()) +
+                                   " pipelined requests is in flight on this connection");
+    }
+    in_flight_.emplace();
+    in_flight_->out.resize(bodies.size());
+    in_flight_->bodies = std::move(bodies);
+    if (!in_flight_->bodies.empty()) send_window();
+    return Result::success();
+}
+
+std::vector<Response<MessageBody>> ControlClient::collect_many() {
+    if (!in_flight_) return {};
+    for (;;) {
+        collect_window();
+        if (in_flight_->next >= in_flight_->bodies.size()) break;
+        send_window();
+    }
+    std::vector<Response<MessageBody>> out = std::move(in_flight_->out);
+    in_flight_.reset();
     return out;
 }
 
-void ControlClient::exchange(std::vector<MessageBody>& bodies, size_t first, size_t count,
-                             std::vector<Response<MessageBody>>& out) {
+bool ControlClient::in_flight_answered() {
+    if (!in_flight_) return true;
+    InFlight& f = *in_flight_;
+    Result failure;
+    while (!f.waiting.empty() && fd_ >= 0) {
+        Message message;
+        const Wait wait = receive(now_ms(), &message, &failure);  // a deadline of now: no waiting
+        if (wait == Wait::timeout) break;
+        if (wait == Wait::failed) {
+            if (fd_ >= 0) fail_oldest_in_flight(failure);
+            continue;
+        }
+        if (take_in_flight_reply(message)) continue;
+        if (auto* event = std::get_if<EventPush>(&message.body); event && message.request_id == 0)
+            queue_event(event->event);
+    }
+    // Unsent windows go out (or fail at once, without a connection) in collect_many.
+    return f.waiting.empty() && (f.next >= f.bodies.size() || fd_ < 0);
+}
+
+bool ControlClient::take_in_flight_reply(Message& message) {
+    if (!in_flight_ || message.request_id == 0) return false;
+    const auto it = in_flight_->waiting.find(message.request_id);
+    if (it == in_flight_->waiting.end()) return false;
+    in_flight_->out[it->second].value = std::move(message.body);
+    in_flight_->waiting.erase(it);
+    return true;
+}
+
+void ControlClient::fail_in_flight(const Result& why) {
+    for (const auto& [id, index] : in_flight_->waiting) in_flight_->out[index].status = why;
+    in_flight_->waiting.clear();
+}
+
+void ControlClient::fail_oldest_in_flight(const Result& why) {
+    auto& waiting = in_flight_->waiting;
+    if (waiting.empty()) return;
+    const auto oldest = std::min_element(waiting.begin(), waiting.end(),
+                                         [](const auto& a, const auto& b) { return a.second < b.second; });
+    in_flight_->out[oldest->second].status = why;
+    waiting.erase(oldest);
+}
+
+void ControlClient::send_window() {
+    InFlight& f = *in_flight_;
+    const size_t first = f.next;
+    const size_t count = std::min(kMaxPipelined, f.bodies.size() - first);
+    f.next = first + count;
+    f.window = count;
     // Every request of the window goes into one buffer, sent with as few write()s as the socket
     // allows; request_id -> index of the reply in `out`.
     std::vector<uint8_t> frames;
-    std::unordered_map<uint32_t, size_t> waiting;
-    waiting.reserve(count);
+    f.waiting.clear();
+    f.waiting.reserve(count);
     for (size_t i = first; i < first + count; ++i) {
-        const std::string_view name = kMessageTypes[bodies[i].index()].name;
+        const std::string_view name = kMessageTypes[f.bodies[i].index()].name;
         if (fd_ < 0) {
-            out[i].status = unavailable(std::string(name) + ": not connected");
+            f.out[i].status = unavailable(std::string(name) + ": not connected");
+            // Never sent: the keys go all the same.
+            if (auto* add = std::get_if<SessionAddRequest>(&f.bodies[i])) wipe_keys(add->spec);
+            if (auto* mod = std::get_if<SessionModifyRequest>(&f.bodies[i])) wipe_keys(mod->spec);
             continue;
         }
         const uint32_t id = next_request_id_++;
         if (next_request_id_ == 0) next_request_id_ = 1;  // 0 is for pushed events
-        Message message{id, std::move(bodies[i])};
+        Message message{id, std::move(f.bodies[i])};
         const size_t start = frames.size();
         encode(message, frames);
         // Our copy of any keys is no longer needed once encoded.
@@ -267,22 +351,19 @@ void ControlClient::exchange(std::vector<MessageBody>& bodies, size_t first, siz
         if (size > kMaxMessageSize) {
             wipe_bytes(std::span<uint8_t>(frames).subspan(start));
             frames.resize(start);
-            out[i].status = Result::failure(ResultCode::invalid_argument,
-                                            std::string(name) + " of " + std::to_string(size) +
-                                                " bytes exceeds the " + std::to_string(kMaxMessageSize) +
-                                                "-byte message limit");
+            f.out[i].status = Result::failure(ResultCode::invalid_argument,
+                                              std::string(name) + " of " + std::to_string(size) +
+                                                  " bytes exceeds the " + std::to_string(kMaxMessageSize) +
+                                                  "-byte message limit");
             continue;
         }
-        waiting.emplace(id, i);
+        f.waiting.emplace(id, i);
     }
-    if (waiting.empty()) return;
+    if (f.waiting.empty()) return;
 
-    const int64_t deadline = now_ms() + timeout_ms_;
-    const auto fail_waiting = [&](const Result& why) {
-        for (const auto& [id, index] : waiting) out[index].status = why;
-        waiting.clear();
-    };
+    f.deadline_ms = now_ms() + timeout_ms_;
     // Send, reading answers meanwhile so that neither side can stall on a full socket buffer.
+    // A lost connection fails every waiting request (lost()).
     size_t sent = 0;
     Result failure;
     while (sent < frames.size()) {
@@ -293,63 +374,55 @@ void ControlClient::exchange(std::vector<MessageBody>& bodies, size_t first, siz
         }
         if (errno == EINTR) continue;
         if (errno == EPIPE || errno == ECONNRESET) {
-            failure = lost(closed_by_server());
+            lost(closed_by_server());
             break;
         }
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
-            failure = lost(std::string("send: ") + std::strerror(errno));
+            lost(std::string("send: ") + std::strerror(errno));
             break;
         }
         pollfd p{fd_, POLLIN | POLLOUT, 0};
-        const int ready = ::poll(&p, 1, remaining_ms(deadline));
+        const int ready = ::poll(&p, 1, remaining_ms(f.deadline_ms));
         if (ready < 0 && errno != EINTR) {
-            failure = lost(std::string("poll: ") + std::strerror(errno));
+            lost(std::string("poll: ") + std::strerror(errno));
             break;
         }
         // A partly sent frame leaves the stream unusable: close rather than resynchronise.
         if (ready == 0) {
-            failure = lost("send timed out after " + std::to_string(timeout_ms_) + " ms");
+            lost("send timed out after " + std::to_string(timeout_ms_) + " ms");
             break;
         }
         if (ready > 0 && (p.revents & POLLIN) && !read_available(&failure)) break;
     }
     wipe_bytes(frames);  // session_add carries keys
-    if (fd_ < 0) {
-        // Lost while sending: what was not answered yet (lost() drops unread input) never will be.
-        fail_waiting(failure.ok() ? unavailable("connection lost") : failure);
-        return;
-    }
+    // Lost while sending: what was not answered yet (lost() drops unread input) never will be.
+    if (fd_ < 0) fail_in_flight(unavailable("connection lost"));
+}
 
-    while (!waiting.empty()) {
+void ControlClient::collect_window() {
+    InFlight& f = *in_flight_;
+    Result failure;
+    while (!f.waiting.empty()) {
+        if (fd_ < 0) {
+            fail_in_flight(unavailable("connection lost"));
+            return;
+        }
         Message message;
-        switch (receive(deadline, &message, &failure)) {
+        switch (receive(f.deadline_ms, &message, &failure)) {
         case Wait::failed:
-            if (fd_ < 0) {
-                fail_waiting(failure);
-                return;
-            }
-            // A whole reply that does not decode: the server answers in order, so it belongs to
-            // the oldest request still waiting.
-            {
-                auto oldest = std::min_element(waiting.begin(), waiting.end(),
-                                               [](const auto& a, const auto& b) { return a.second < b.second; });
-                out[oldest->second].status = failure;
-                waiting.erase(oldest);
-            }
+            // Lost: lost() failed every waiting request. Else a whole reply that does not decode.
+            if (fd_ >= 0) fail_oldest_in_flight(failure);
             break;
         case Wait::timeout:
             // The connection stays; late replies are recognised by their request_id and skipped.
-            fail_waiting(unavailable("no reply to " + std::to_string(waiting.size()) + " of " +
-                                     std::to_string(count) + " pipelined requests within " +
-                                     std::to_string(timeout_ms_) + " ms"));
+            fail_in_flight(unavailable("no reply to " + std::to_string(f.waiting.size()) + " of " +
+                                       std::to_string(f.window) + " pipelined requests within " +
+                                       std::to_string(timeout_ms_) + " ms"));
             return;
         case Wait::message:
-            if (auto it = waiting.find(message.request_id); it != waiting.end()) {
-                out[it->second].value = std::move(message.body);
-                waiting.erase(it);
-            } else if (auto* event = std::get_if<EventPush>(&message.body); event && message.request_id == 0) {
+            if (take_in_flight_reply(message)) break;
+            if (auto* event = std::get_if<EventPush>(&message.body); event && message.request_id == 0)
                 queue_event(event->event);
-            }
             // Anything else answers an earlier request that timed out: skip it.
             break;
         }
@@ -357,10 +430,19 @@ void ControlClient::exchange(std::vector<MessageBody>& bodies, size_t first, siz
 }
 
 std::vector<Result> ControlClient::add_sessions(std::span<const SessionSpec> specs) {
+    if (Result sent = send_add_sessions(specs); !sent.ok()) return std::vector<Result>(specs.size(), sent);
+    return collect_add_sessions();
+}
+
+Result ControlClient::send_add_sessions(std::span<const SessionSpec> specs) {
     std::vector<MessageBody> bodies;
     bodies.reserve(specs.size());
     for (const SessionSpec& spec : specs) bodies.emplace_back(SessionAddRequest{spec});
-    std::vector<Response<MessageBody>> replies = request_many(std::move(bodies));
+    return send_many(std::move(bodies));
+}
+
+std::vector<Result> ControlClient::collect_add_sessions() {
+    std::vector<Response<MessageBody>> replies = collect_many();
     std::vector<Result> out;
     out.reserve(replies.size());
     for (Response<MessageBody>& reply : replies) out.push_back(expect_result(std::move(reply), "session_add"));
@@ -519,7 +601,8 @@ Response<std::optional<Event>> ControlClient::next_event(int timeout_ms) {
                 out.value = event->event;
                 return out;
             }
-            break;  // a late reply to a request that timed out
+            take_in_flight_reply(message);  // else a late reply to a request that timed out
+            break;
         }
     }
 }

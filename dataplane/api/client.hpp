@@ -1,8 +1,9 @@
 // A blocking client of the control socket (msfctl, msf-controld, tests). One request at a time,
-// or a pipelined batch (request_many: msf-controld's group installs and removals); each waits
-// at most the client's timeout. Errors are values: a Result, or a Response whose
-// status says why there is no value. Transport failures (not connected, timed out, connection
-// lost) come back as ResultCode::unavailable; a reply that does not decode as bad_message.
+// or a pipelined batch (request_many: msf-controld's group installs and removals, or its two
+// halves send_many and collect_many); each waits at most the client's timeout. Errors are
+// values: a Result, or a Response whose status says why there is no value. Transport failures
+// (not connected, timed out, connection lost) come back as ResultCode::unavailable; a reply that
+// does not decode as bad_message.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "dataplane/api/protocol.hpp"
@@ -74,8 +76,29 @@ public:
     // exchange shares one deadline of timeout_ms: requests unanswered by then, or when the
     // connection is lost, are unavailable. Keys are wiped from the bodies once encoded.
     std::vector<Response<MessageBody>> request_many(std::vector<MessageBody> bodies);
+    // request_many in two halves, so that the caller can work while the server answers (issue 4:
+    // msf-controld plans the next AARs while msf-dataplane installs the last batch). send_many
+    // sends the first window now, as request_many does, and returns without waiting for its
+    // replies; collect_many waits for them (the deadline counts from the send), exchanges any
+    // further windows, and returns what request_many would have. One exchange at a time:
+    // send_many while one is in flight is invalid_argument and sends nothing (the bodies' keys
+    // are wiped); per-request failures come from collect_many. Replies to the exchange that
+    // arrive while the caller makes other requests on this client are kept for it; closing or
+    // losing the connection fails what is unanswered as unavailable.
+    Result send_many(std::vector<MessageBody> bodies);
+    std::vector<Response<MessageBody>> collect_many();
+    bool exchange_in_flight() const { return in_flight_.has_value(); }
+    // Reads what the socket holds now, without waiting; true when collect_many() would not wait
+    // for the server (every reply of the sent window is in, or the connection is gone).
+    bool in_flight_answered();
+    // The connected socket (-1 when not connected), for an event loop to wait on while an
+    // exchange is in flight. Not to be read or written by anyone but this client.
+    int fd() const { return fd_; }
     // session_add / session_remove for many streams: one Result per element, in order.
     std::vector<Result> add_sessions(std::span<const SessionSpec> specs);
+    // add_sessions in two halves (send_many, collect_many).
+    Result send_add_sessions(std::span<const SessionSpec> specs);
+    std::vector<Result> collect_add_sessions();
     std::vector<Result> remove_sessions(std::span<const uint64_t> session_ids);
     std::vector<Response<SessionInfo>> get_sessions(std::span<const uint64_t> session_ids);
     // The status an error or result reply carries; ok for any other reply.
@@ -84,10 +107,31 @@ public:
 private:
     enum class Wait : uint8_t { message, timeout, failed };
 
+    // The exchange of send_many, until collect_many returns it. No member initialisers:
+    // std::optional<InFlight> in this class would not be default-constructible to clang
+    // (value-initialised by emplace(), so the numbers start at 0).
+    struct InFlight {
+        std::vector<MessageBody> bodies;  // those from `next` on are not sent yet
+        size_t next;
+        size_t window;  // requests in the window being answered
+        std::vector<Response<MessageBody>> out;
+        std::unordered_map<uint32_t, size_t> waiting;  // request_id -> index into out
+        int64_t deadline_ms;
+    };
+
     Result send_frame(std::span<const uint8_t> frame, int64_t deadline_ms);
-    // One window of request_many (at most kMaxPipelined bodies): replies land in out[first..].
-    void exchange(std::vector<MessageBody>& bodies, size_t first, size_t count,
-                  std::vector<Response<MessageBody>>& out);
+    // Encodes and sends the next window (at most kMaxPipelined bodies) of the exchange in flight,
+    // reading answers meanwhile; its replies are then awaited in in_flight_->waiting.
+    void send_window();
+    // Waits for the replies of the window sent last (until its deadline).
+    void collect_window();
+    // A reply or event read while an exchange is in flight: true if it answered the exchange.
+    bool take_in_flight_reply(Message& message);
+    // Every request of the exchange still waiting gets `why`.
+    void fail_in_flight(const Result& why);
+    // A whole reply that did not decode: the server answers in order, so it belongs to the
+    // oldest request still waiting.
+    void fail_oldest_in_flight(const Result& why);
     // Reads whatever is readable now into in_ without waiting; false if the link was lost.
     bool read_available(Result* failure);
     // Reads until one whole message is buffered; the message is left in *message.
@@ -108,6 +152,7 @@ private:
     size_t events_dropped_ = 0;
     std::string closing_error_;  // an unsolicited error from the server, for the close message
     HelloReply server_;
+    std::optional<InFlight> in_flight_;
 };
 
 }  // namespace msf::api

@@ -120,5 +120,35 @@ TEST(EventLoop, StopEndsRun) {
     EXPECT_TRUE(loop.stopping());
 }
 
+TEST(EventLoop, AReadableWakeSourceEndsTheWaitRunsNoCallbackAndIsNotLeftRegistered) {
+    EventLoop loop;
+    SocketPair pair;
+    int hooks = 0;
+    loop.add_end_of_iteration_hook([&] { ++hooks; });
+    int wake_fd = pair.fds[0];
+    loop.set_wake_source([&] { return wake_fd; });
+    ASSERT_EQ(write(pair.fds[1], "x", 1), 1);
+    const int64_t start = EventLoop::now_ms();
+    EXPECT_EQ(loop.run_once(5000), 0);  // nothing registered ran
+    EXPECT_LT(EventLoop::now_ms() - start, 2000);
+    EXPECT_EQ(hooks, 1);
+    // Watched during the wait only: its owner may register it (or close it and reuse the number).
+    EXPECT_FALSE(loop.watching(pair.fds[0]));
+    EXPECT_TRUE(loop.add(pair.fds[0], EPOLLIN, [](uint32_t) {}));
+    loop.remove(pair.fds[0]);
+    // Nothing readable, or no source (-1): the wait lasts its time.
+    char byte;
+    ASSERT_EQ(read(pair.fds[0], &byte, 1), 1);
+    const int64_t quiet = EventLoop::now_ms();
+    loop.run_once(60);
+    EXPECT_GE(EventLoop::now_ms() - quiet, 50);
+    wake_fd = -1;
+    ASSERT_EQ(write(pair.fds[1], "y", 1), 1);
+    const int64_t unwatched = EventLoop::now_ms();
+    loop.run_once(60);
+    EXPECT_GE(EventLoop::now_ms() - unwatched, 50);
+    EXPECT_EQ(hooks, 3);
+}
+
 }  // namespace
 }  // namespace msf::controld

@@ -91,6 +91,11 @@ public:
         return "msf-dataplane did not answer on " + socket_ + " within 30 s:\n" + log_tail();
     }
 
+    // A signal without waiting (SIGSTOP: a dataplane that takes requests and answers none).
+    void signal(int sig) {
+        if (pid_ > 0) ::kill(pid_, sig);
+    }
+
     void stop(int signal = SIGTERM) {
         if (pid_ <= 0) return;
         ::kill(pid_, signal);
@@ -786,6 +791,108 @@ TEST_F(ManagerTest, BadOptionsAndBadStoresStopStartUpWithAClearError) {
     { std::ofstream(o.store.database_path) << std::string(4096, 'z'); }
     EXPECT_EQ(SessionManager::open(o, &error), nullptr);
     EXPECT_THAT(error, HasSubstr("not a database"));
+}
+
+// ---- An install batch left in flight (start_install_batch / finish_install_batch) ----
+
+TEST_F(ManagerTest, BatchStartedNowAndFinishedLaterInstallsWhatInstallBatchWould) {
+    auto m = open_manager();
+    ASSERT_TRUE(m->install(session("dup", 1)).ok());
+    std::vector<ControlSession> batch;
+    batch.push_back(session("later;ok;1", 2));
+    batch.push_back(session("later;refused", 2));
+    // Outside the manager's range, so passed through; outside the dataplane's too, so refused.
+    batch.back().streams[1].spec.access.local = endpoint("192.0.2.10:10000");
+    batch.push_back(session("dup", 1));
+    batch.push_back(session("later;ok;2", 1, 3));
+    ASSERT_TRUE(m->start_install_batch(std::move(batch)).ok());
+    EXPECT_TRUE(m->install_in_flight());
+    EXPECT_GE(m->dataplane_fd(), 0);
+    // In flight: in the dataplane already, not yet in the manager's memory.
+    EXPECT_EQ(m->find("later;ok;1"), nullptr);
+    EXPECT_EQ(m->size(), 1u);
+    // dup's stream, later;ok;1's two, later;ok;2's one and later;refused's first (undone later).
+    for (int i = 0; i < 500 && dataplane_sessions().size() < 5u; ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(dataplane_sessions().size(), 5u);
+    // A second batch waits for the first.
+    EXPECT_EQ(m->start_install_batch({session("second", 1)}).kind, ErrorKind::invalid);
+    for (int i = 0; i < 500 && !m->install_answered(); ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_TRUE(m->install_answered());
+
+    std::vector<Outcome<const ControlSession*>> r = m->finish_install_batch();
+    EXPECT_FALSE(m->install_in_flight());
+    ASSERT_EQ(r.size(), 4u);
+    ASSERT_TRUE(r[0].ok()) << to_string(r[0].status);
+    EXPECT_EQ(r[0].value, m->find("later;ok;1"));
+    EXPECT_EQ(r[1].status.kind, ErrorKind::dataplane_refused);
+    EXPECT_THAT(r[1].status.message, HasSubstr("component 2: invalid_argument"));
+    EXPECT_EQ(r[2].status.kind, ErrorKind::already_exists);
+    ASSERT_TRUE(r[3].ok()) << to_string(r[3].status);
+    EXPECT_EQ(r[3].value, m->find("later;ok;2"));
+    EXPECT_EQ(m->find("later;refused"), nullptr);
+    EXPECT_EQ(m->size(), 3u);
+    EXPECT_EQ(ports_in_use(*m), 2u * 4u);
+    EXPECT_TRUE(m->dataplane_connected());
+    expect_dataplane_matches(*m);
+    EXPECT_TRUE(m->finish_install_batch().empty());  // nothing in flight
+    ASSERT_TRUE(m->commit().ok());
+    m.reset();
+    auto again = open_manager();
+    EXPECT_EQ(again->size(), 3u);
+    expect_dataplane_matches(*again);
+}
+
+TEST_F(ManagerTest, LinkLostBetweenStartAndFinishKeepsTheSessionsForReconcile) {
+    auto m = open_manager();
+    dataplane_->signal(SIGSTOP);  // takes the batch into its socket and answers nothing
+    std::vector<ControlSession> batch;
+    batch.push_back(session("lost;1", 1));
+    batch.push_back(session("lost;2", 2, 2));
+    ASSERT_TRUE(m->start_install_batch(std::move(batch)).ok());
+    EXPECT_FALSE(m->install_answered());
+    dataplane_->stop(SIGKILL);
+    std::vector<Outcome<const ControlSession*>> r = m->finish_install_batch();
+    ASSERT_EQ(r.size(), 2u);
+    // As a link lost during install_batch's exchange: stored, answered, installed by reconcile.
+    for (const auto& outcome : r) EXPECT_TRUE(outcome.ok()) << to_string(outcome.status);
+    EXPECT_FALSE(m->dataplane_connected());
+    EXPECT_THAT(m->dataplane_error(), HasSubstr("unavailable"));
+    EXPECT_EQ(m->size(), 2u);
+    ASSERT_TRUE(m->commit().ok());
+    ASSERT_EQ(dataplane_->start(), "");
+    Outcome<ReconcileReport> rec = m->connect_dataplane();
+    ASSERT_TRUE(rec.ok()) << to_string(rec.status);
+    EXPECT_EQ(rec.value.added, 3u);
+    expect_dataplane_matches(*m);
+}
+
+TEST_F(ManagerTest, RequestsWhileABatchIsInFlightFinishItFirst) {
+    auto m = open_manager();
+    std::vector<ControlSession> batch;
+    batch.push_back(session("first;kept", 1));
+    batch.push_back(session("first;updated", 1, 2));
+    batch.push_back(session("first;removed", 1, 3));
+    ASSERT_TRUE(m->start_install_batch(std::move(batch)).ok());
+    // An update of a session in flight finds it installed.
+    ControlSession desired = session("first;updated", 2, 4);
+    Outcome<const ControlSession*> updated = m->update(desired);
+    ASSERT_TRUE(updated.ok()) << to_string(updated.status);
+    EXPECT_EQ(updated.value->streams.size(), 2u);
+    EXPECT_TRUE(m->remove("first;removed").ok());
+    // The batch's outcomes still come from finish_install_batch, for what is left of it.
+    EXPECT_TRUE(m->install_in_flight());
+    EXPECT_TRUE(m->install_answered());
+    std::vector<Outcome<const ControlSession*>> r = m->finish_install_batch();
+    ASSERT_EQ(r.size(), 3u);
+    ASSERT_TRUE(r[0].ok());
+    EXPECT_EQ(r[0].value, m->find("first;kept"));
+    ASSERT_TRUE(r[1].ok());
+    EXPECT_EQ(r[1].value, m->find("first;updated"));
+    EXPECT_EQ(r[1].value->streams.size(), 2u);
+    EXPECT_EQ(r[2].status.kind, ErrorKind::not_found);
+    EXPECT_THAT(r[2].status.message, HasSubstr("removed before its install was answered"));
+    EXPECT_EQ(m->size(), 2u);
+    expect_dataplane_matches(*m);
 }
 
 }  // namespace

@@ -866,5 +866,89 @@ TEST_F(ControlSocketTest, ServerCountsMessagesByTypeAndDisconnects) {
     EXPECT_TRUE(logged("closed by the client"));
 }
 
+// ---- An exchange sent now and collected later (send_many / collect_many) ----
+
+TEST_F(ControlSocketTest, BatchSentNowAndCollectedLaterGetsWhatAddSessionsWouldAndSendsOnlyTheFirstWindow) {
+    start();
+    ControlClient c;
+    connect_and_hello(c);
+    ASSERT_TRUE(c.add_session(spec_with_id(7)).ok());
+    constexpr uint64_t kCount = ControlClient::kMaxPipelined + 5;
+    std::vector<SessionSpec> specs;
+    for (uint64_t id = 1; id <= kCount; ++id) specs.push_back(spec_with_id(id));
+    ASSERT_TRUE(c.send_add_sessions(specs).ok());
+    EXPECT_TRUE(c.exchange_in_flight());
+    // The server installs the first window while nobody waits for it; the rest waits for collect.
+    EXPECT_TRUE(eventually([this] { return handler_.sessions.size() == ControlClient::kMaxPipelined; }));
+    // Its replies come in, but collect would still send the second window and wait for it.
+    for (int i = 0; i < 20; ++i) {
+        EXPECT_FALSE(c.in_flight_answered());
+        std::this_thread::sleep_for(5ms);
+    }
+    const std::vector<Result> added = c.collect_add_sessions();
+    EXPECT_FALSE(c.exchange_in_flight());
+    ASSERT_EQ(added.size(), kCount);
+    for (uint64_t id = 1; id <= kCount; ++id) {
+        if (id == 7)
+            EXPECT_EQ(added[id - 1].code, ResultCode::already_exists);
+        else
+            EXPECT_TRUE(added[id - 1].ok()) << id << ": " << to_string(added[id - 1]);
+    }
+    EXPECT_EQ(on_server([this] { return handler_.sessions.size(); }), kCount);
+    EXPECT_TRUE(c.collect_many().empty());  // nothing in flight any more
+}
+
+TEST_F(ControlSocketTest, RequestsMadeWhileAnExchangeIsInFlightLeaveItsRepliesToIt) {
+    start();
+    ControlClient c;
+    connect_and_hello(c);
+    ASSERT_TRUE(c.send_add_sessions(std::vector<SessionSpec>{spec_with_id(1), spec_with_id(2)}).ok());
+    // A single request meanwhile reads past the exchange's replies and keeps them.
+    const Response<SessionInfo> got = c.get_session(1);
+    ASSERT_TRUE(got.ok()) << to_string(got.status);
+    EXPECT_EQ(got.value.spec.id, 1u);
+    // A second exchange is refused and sends nothing.
+    const Result again = c.send_add_sessions(std::vector<SessionSpec>{spec_with_id(3)});
+    EXPECT_EQ(again.code, ResultCode::invalid_argument);
+    EXPECT_THAT(again.message, HasSubstr("in flight"));
+    EXPECT_TRUE(c.in_flight_answered());  // the get read both replies
+    const std::vector<Result> added = c.collect_add_sessions();
+    ASSERT_EQ(added.size(), 2u);
+    EXPECT_TRUE(added[0].ok()) << to_string(added[0]);
+    EXPECT_TRUE(added[1].ok()) << to_string(added[1]);
+    EXPECT_EQ(on_server([this] { return handler_.sessions.count(3); }), 0u);
+    // request_many on the same connection works again.
+    EXPECT_TRUE(c.add_sessions(std::vector<SessionSpec>{spec_with_id(3)}).front().ok());
+}
+
+TEST_F(ControlSocketTest, ExchangeInFlightIsUnavailableWhenTheConnectionGoesOrTheServerIsSilent) {
+    // Open but never polled: the kernel accepts, nobody answers.
+    ControlServer silent(path_, handler_, options());
+    std::string error;
+    ASSERT_TRUE(silent.open(&error)) << error;
+    ControlClient c(200);
+    ASSERT_TRUE(c.connect(path_).ok());
+    ASSERT_TRUE(c.send_add_sessions(std::vector<SessionSpec>{spec_with_id(1), spec_with_id(2)}).ok());
+    EXPECT_FALSE(c.in_flight_answered());
+    const std::vector<Result> late = c.collect_add_sessions();
+    ASSERT_EQ(late.size(), 2u);
+    for (const Result& r : late) EXPECT_EQ(r, Result::failure(ResultCode::unavailable,
+                                                              "no reply to 2 of 2 pipelined requests within 200 ms"));
+    EXPECT_TRUE(c.connected());  // a timeout keeps the connection, as request_many does
+
+    // Closed between send and collect: nothing unanswered will ever be, and collect does not wait.
+    ASSERT_TRUE(c.send_add_sessions(std::vector<SessionSpec>{spec_with_id(3)}).ok());
+    c.close();
+    EXPECT_TRUE(c.in_flight_answered());
+    const std::vector<Result> closed = c.collect_add_sessions();
+    ASSERT_EQ(closed.size(), 1u);
+    EXPECT_EQ(closed[0], Result::failure(ResultCode::unavailable, "connection closed"));
+
+    // Without a connection every request fails at once.
+    ASSERT_TRUE(c.send_add_sessions(std::vector<SessionSpec>{spec_with_id(4)}).ok());
+    EXPECT_TRUE(c.in_flight_answered());
+    EXPECT_EQ(c.collect_add_sessions().front(), Result::failure(ResultCode::unavailable, "session_add: not connected"));
+}
+
 }  // namespace
 }  // namespace msf::api
