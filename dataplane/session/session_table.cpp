@@ -5,10 +5,12 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <rte_rcu_qsbr.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 
 namespace msf::dp {
@@ -130,11 +132,18 @@ SessionTable::SessionTable(const TableConfig& config) : config_(config) {
         throw std::invalid_argument("max-sessions must be 1..2^30");
     const std::vector<net::IpAddr>* addrs[2] = {&config_.access_addresses, &config_.core_addresses};
     for (int side = 0; side < 2; ++side) {
-        for (const net::IpAddr& a : *addrs[side]) {
-            sides_[side].addresses.push_back(a);
-            sides_[side].ports.emplace_back(new PortEntry[65536]());
-        }
-        sides_[side].build();
+        SideIndex& index = sides_[side];
+        index.addresses = *addrs[side];
+        index.build();
+        if (index.addresses.empty()) continue;
+        constexpr size_t kHugePage = size_t{2} << 20;
+        const size_t bytes = (index.addresses.size() * 65536 * sizeof(PortEntry) + kHugePage - 1) / kHugePage * kHugePage;
+        void* block = std::aligned_alloc(kHugePage, bytes);
+        if (!block) throw std::bad_alloc();
+        madvise(block, bytes, MADV_HUGEPAGE);  // advice only: without THP it is ordinary memory
+        auto* entries = static_cast<PortEntry*>(block);
+        std::uninitialized_value_construct_n(entries, index.addresses.size() * 65536);  // all 0
+        index.entries.reset(entries);
     }
     slots_.reset(new std::atomic<Session*>[config_.max_sessions]());
     free_slots_.reserve(config_.max_sessions);
@@ -172,7 +181,7 @@ void SessionTable::SideIndex::build() {
 SessionTable::PortEntry* SessionTable::port_entry(api::Side side, const net::Endpoint& local) const {
     const SideIndex& s = sides_[static_cast<int>(side)];
     const int a = s.find(local.addr.family, local.addr.bytes.data());
-    return a < 0 ? nullptr : &s.ports[a][local.port];
+    return a < 0 ? nullptr : &s.ports(static_cast<size_t>(a))[local.port];
 }
 
 TableResult SessionTable::validate(const api::SessionSpec& spec, bool check_ports_free) const {

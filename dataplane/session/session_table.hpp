@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -92,7 +93,7 @@ public:
                                    uint16_t dst_port) const {
         const SideIndex& s = sides_[static_cast<int>(side)];
         const int a = s.find(family, dst_ip);
-        return a < 0 ? nullptr : &s.ports[a][dst_port];
+        return a < 0 ? nullptr : &s.ports(static_cast<size_t>(a))[dst_port];
     }
     // 2: the leg an entry names (no session: null).
     static Hit hit_of(api::Side side, uintptr_t entry) {
@@ -104,7 +105,14 @@ public:
 private:
     struct SideIndex {
         std::vector<net::IpAddr> addresses;
-        std::vector<std::unique_ptr<PortEntry[]>> ports;  // per address, 65536 entries
+        // 65536 entries per address, every address's in one block advised as transparent huge
+        // pages: with many sessions each packet's entry is a cache miss, and should not be a TLB
+        // miss as well.
+        struct Free {
+            void operator()(PortEntry* p) const { std::free(p); }
+        };
+        std::unique_ptr<PortEntry[], Free> entries;
+        PortEntry* ports(size_t address) const { return entries.get() + (address << 16); }
         // Open addressing over `addresses`: index + 1, or 0 for an empty bucket. A gateway with a
         // million sessions needs dozens of addresses per side; a scan would cost a compare each.
         std::vector<uint16_t> buckets;
