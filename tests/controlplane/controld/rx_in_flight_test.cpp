@@ -21,6 +21,7 @@
 #include "controlplane/controld/rx_application.hpp"
 #include "tests/controlplane/diameter/peer_harness.hpp"
 #include "tests/controlplane/rx/rx_samples.hpp"
+#include "tests/controlplane/support/dataplane_process.hpp"
 
 namespace msf::controld {
 namespace {
@@ -47,72 +48,13 @@ struct ScratchDir {
     std::string file(const char* name) const { return (path / name).string(); }
 };
 
-// One msf-dataplane child on net_ring vdevs, without hugepages, with the configured media ranges.
-class Dataplane {
-public:
-    explicit Dataplane(const ScratchDir& dir)
-        : socket_(dir.file("dataplane.sock")), log_(dir.file("dataplane.log")),
-          prefix_("msf-rx-in-flight-" + std::to_string(::getpid())) {}
-    ~Dataplane() {
-        if (pid_ <= 0) return;
-        ::kill(pid_, SIGKILL);
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
-        std::error_code ignored;
-        std::filesystem::remove_all(std::filesystem::path("/var/run/dpdk") / prefix_, ignored);
-        std::filesystem::remove_all(std::filesystem::path("/tmp/dpdk") / prefix_, ignored);
-    }
-    const std::string& socket() const { return socket_; }
-    // SIGSTOP: it takes requests into its socket and answers none until SIGCONT, so that a batch
-    // stays in flight for as long as a test needs.
-    void signal(int sig) {
-        if (pid_ > 0) ::kill(pid_, sig);
-    }
-
-    // "" once it answers hello.
-    std::string start() {
-        if (::access(MSF_DATAPLANE_BINARY, X_OK) != 0)
-            return std::string(MSF_DATAPLANE_BINARY) + " is missing: build msf-dataplane in this build tree first";
-        const std::vector<std::string> args = {
-            MSF_DATAPLANE_BINARY, "--access.port=net_ring0", "--core.port=net_ring1",
-            "--access.mac=02:00:00:00:0a:01", "--core.mac=02:00:00:00:0c:01",
-            "--access.ipv4=192.0.2.10", "--core.ipv4=198.51.100.10", "--hugepages=false",
-            "--memory-mb=256", "--mbufs=8191", "--telemetry=false", "--workers=1",
-            "--max-sessions=4096", "--port-min=16384", "--port-max=65535",
-            "--file-prefix=" + prefix_, "--control-socket=" + socket_,
-        };
-        pid_ = ::fork();
-        if (pid_ < 0) return "fork failed";
-        if (pid_ == 0) {
-            const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-            if (fd >= 0) {
-                ::dup2(fd, 1);
-                ::dup2(fd, 2);
-            }
-            std::vector<char*> argv;
-            for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-            argv.push_back(nullptr);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        const auto deadline = std::chrono::steady_clock::now() + 30s;
-        while (std::chrono::steady_clock::now() < deadline) {
-            int status = 0;
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                pid_ = -1;
-                return "msf-dataplane exited at start (status " + std::to_string(status) + "), see " + log_;
-            }
-            api::ControlClient probe(1000);
-            if (probe.connect(socket_).ok() && probe.hello("rx-in-flight-probe").ok()) return {};
-            std::this_thread::sleep_for(100ms);
-        }
-        return "msf-dataplane did not answer on " + socket_ + " within 30 s, see " + log_;
-    }
-
-private:
-    std::string socket_, log_, prefix_;
-    pid_t pid_ = -1;
-};
+// msf-dataplane on net_ring vdevs, without hugepages, with the media ranges the test configures.
+const std::vector<std::string> kDataplaneOptions = {
+    "--access.port=net_ring0", "--core.port=net_ring1",
+    "--access.mac=02:00:00:00:0a:01", "--core.mac=02:00:00:00:0c:01",
+    "--access.ipv4=192.0.2.10", "--core.ipv4=198.51.100.10", "--hugepages=false",
+    "--memory-mb=256", "--mbufs=8191", "--telemetry=false", "--workers=1",
+    "--max-sessions=4096", "--port-min=16384", "--port-max=65535"};
 
 uint32_t result_code(const diameter::Message& answer) {
     const auto code = answer.find(avp::result_code);
@@ -208,7 +150,7 @@ protected:
     }
 
     ScratchDir dir_;
-    Dataplane dataplane_{dir_};
+    test_support::DataplaneProcess dataplane_{dir_.path, "rx-in-flight", kDataplaneOptions};
     diameter::testing::ReservedPort port_;
     ControldConfig config_;
     EventLoop loop_;

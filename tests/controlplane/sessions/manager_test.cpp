@@ -17,6 +17,7 @@
 
 #include "controlplane/sessions/manager.hpp"
 #include "tests/controlplane/sessions/sample_sessions.hpp"
+#include "tests/controlplane/support/dataplane_process.hpp"
 
 namespace msf::sessions {
 
@@ -25,6 +26,7 @@ void PrintTo(const Status& s, std::ostream* os) { *os << to_string(s); }
 namespace {
 
 using ::testing::HasSubstr;
+using test_support::DataplaneProcess;
 using namespace testing;
 using namespace std::chrono_literals;
 
@@ -35,102 +37,16 @@ constexpr const char* kCore4b = "198.51.100.11";  // a second core address
 // The manager's ranges lie inside the dataplane's --port-min/--port-max (20000..29999).
 constexpr uint16_t kPortMin = 20000, kPortMax = 20999;
 
-// One msf-dataplane child process with its own control socket and EAL file prefix.
-class DataplaneProcess {
-public:
-    explicit DataplaneProcess(std::filesystem::path dir) : dir_(std::move(dir)) {
-        socket_ = (dir_ / "dataplane.sock").string();
-        log_ = (dir_ / "dataplane.log").string();
-        prefix_ = "msf-sessions-test-" + std::to_string(::getpid());
-    }
-    ~DataplaneProcess() { stop(SIGKILL); }
-
-    const std::string& socket() const { return socket_; }
-    bool running() const { return pid_ > 0; }
-
-    // "" once the dataplane answers hello, else why it did not come up.
-    std::string start() {
-        if (::access(MSF_DATAPLANE_BINARY, X_OK) != 0)
-            return std::string(MSF_DATAPLANE_BINARY) + " is missing: build msf-dataplane in this build tree first";
-        const std::vector<std::string> args = {
-            MSF_DATAPLANE_BINARY,
-            "--access.port=net_ring0", "--core.port=net_ring1",
-            // net_ring ports have the all-zero MAC, which the neighbour code refuses.
+// The options of the suite's msf-dataplane: net_ring vdevs (whose all-zero MACs the neighbour
+// code refuses, hence the explicit ones), both families on the access side, two core addresses.
+std::vector<std::string> dataplane_options() {
+    return {"--access.port=net_ring0", "--core.port=net_ring1",
             "--access.mac=02:00:00:00:0a:01", "--core.mac=02:00:00:00:0c:01",
             std::string("--access.ipv4=") + kAccess4, std::string("--access.ipv6=") + kAccess6,
             std::string("--core.ipv4=") + kCore4, std::string("--core.ipv4=") + kCore4b,
             "--hugepages=false", "--memory-mb=256", "--mbufs=8191", "--telemetry=false",
-            "--workers=1", "--max-sessions=4096", "--port-min=20000", "--port-max=29999",
-            "--file-prefix=" + prefix_, "--control-socket=" + socket_,
-        };
-        pid_ = ::fork();
-        if (pid_ < 0) return "fork failed";
-        if (pid_ == 0) {
-            const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-            if (fd >= 0) {
-                ::dup2(fd, 1);
-                ::dup2(fd, 2);
-            }
-            std::vector<char*> argv;
-            for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-            argv.push_back(nullptr);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        const auto deadline = std::chrono::steady_clock::now() + 30s;
-        while (std::chrono::steady_clock::now() < deadline) {
-            int status = 0;
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                pid_ = -1;
-                return "msf-dataplane exited at start (status " + std::to_string(status) + "):\n" + log_tail();
-            }
-            api::ControlClient probe(1000);
-            if (probe.connect(socket_).ok() && probe.hello("sessions-test-probe").ok()) return {};
-            std::this_thread::sleep_for(100ms);
-        }
-        return "msf-dataplane did not answer on " + socket_ + " within 30 s:\n" + log_tail();
-    }
-
-    // A signal without waiting (SIGSTOP: a dataplane that takes requests and answers none).
-    void signal(int sig) {
-        if (pid_ > 0) ::kill(pid_, sig);
-    }
-
-    void stop(int signal = SIGTERM) {
-        if (pid_ <= 0) return;
-        ::kill(pid_, signal);
-        const auto deadline = std::chrono::steady_clock::now() + 10s;
-        int status = 0;
-        while (::waitpid(pid_, &status, WNOHANG) == 0) {
-            if (std::chrono::steady_clock::now() > deadline) {
-                ::kill(pid_, SIGKILL);
-                ::waitpid(pid_, &status, 0);
-                break;
-            }
-            std::this_thread::sleep_for(20ms);
-        }
-        pid_ = -1;
-        // EAL leaves its runtime directory behind even without shared config.
-        std::error_code ignored;
-        std::filesystem::remove_all(std::filesystem::path("/var/run/dpdk") / prefix_, ignored);
-        std::filesystem::remove_all(std::filesystem::path("/tmp/dpdk") / prefix_, ignored);
-        if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"))
-            std::filesystem::remove_all(std::filesystem::path(xdg) / "dpdk" / prefix_, ignored);
-    }
-
-    std::string log_tail() const {
-        std::ifstream in(log_);
-        std::stringstream all;
-        all << in.rdbuf();
-        const std::string text = all.str();
-        return text.size() > 2000 ? text.substr(text.size() - 2000) : text;
-    }
-
-private:
-    std::filesystem::path dir_;
-    std::string socket_, log_, prefix_;
-    pid_t pid_ = -1;
-};
+            "--workers=1", "--max-sessions=4096", "--port-min=20000", "--port-max=29999"};
+}
 
 // One dataplane for the whole suite (start-up takes a second or two); tests that kill it start
 // it again, and every test begins with it running and empty.
@@ -138,7 +54,7 @@ class ManagerTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         suite_dir_ = new TempDir();
-        dataplane_ = new DataplaneProcess(suite_dir_->path());
+        dataplane_ = new DataplaneProcess(suite_dir_->path(), "sessions-test", dataplane_options());
     }
     static void TearDownTestSuite() {
         delete dataplane_;
