@@ -143,17 +143,13 @@ bool Context::init(const Policy& policy, const SessionKeys& rtp, const SessionKe
     if (!mgr) return fail(error, "ipsec-mb manager allocation failed");
 
     suite_ = policy.suite;
-    static_assert(offsetof(Context, rtp_) + offsetof(Stream, window) + ReplayWindow::kDefaultHotBytes <= 64,
-                  "a packet of a default SRTP stream reads one line of its context besides the keys");
-    static_assert(offsetof(Stream, window) + ReplayWindow::kDefaultHotBytes <= 64 && offsetof(Context, rtcp_) % 64 == 0,
-                  "and SRTCP one more");
     set_key_lines(mgr);
     mki_len_ = static_cast<uint8_t>(policy.mki.size());
     if (!policy.mki.empty()) std::memcpy(mki_, policy.mki.data(), policy.mki.size());
     rtp_.window = ReplayWindow(w);
     rtcp_.window = ReplayWindow(w);
-    rtp_.remaining = rtp_lifetime_ = policy.rtp_lifetime;
-    rtcp_.remaining = rtcp_lifetime_ = policy.rtcp_lifetime;
+    rtp_.lifetime = policy.rtp_lifetime;
+    rtcp_.lifetime = policy.rtcp_lifetime;
 
     const SuiteInfo& info = suite_info(suite_);
     std::memcpy(rtp_.salt, rtp.salt, info.salt_len);

@@ -68,8 +68,8 @@ public:
     void prefetch(bool rtcp) const {
         const Stream& s = rtcp ? rtcp_ : rtp_;
         const Keys& k = rtcp ? rtcp_keys_ : rtp_keys_;
-        __builtin_prefetch(this);  // the suite, MKI length and SRTP's stream state
-        if (rtcp) __builtin_prefetch(&s);
+        __builtin_prefetch(this);
+        __builtin_prefetch(&s.window);
         const auto* key_lines = reinterpret_cast<const uint8_t*>(&k);
         for (uint32_t line = 0; line < key_lines_; ++line) __builtin_prefetch(key_lines + 64 * line);
         for (uint32_t line = key_tail_first_; line < key_tail_first_ + key_tail_lines_; ++line)
@@ -83,8 +83,8 @@ public:
     uint32_t rtp_ssrc() const { return rtp_.ssrc; }
     bool rtcp_started() const { return rtcp_.window.started(); }
     uint32_t rtcp_highest_index() const { return static_cast<uint32_t>(rtcp_.window.highest()); }
-    uint64_t rtp_packets() const { return rtp_lifetime_ - rtp_.remaining; }
-    uint64_t rtcp_packets() const { return rtcp_lifetime_ - rtcp_.remaining; }
+    uint64_t rtp_packets() const { return rtp_.packets; }
+    uint64_t rtcp_packets() const { return rtcp_.packets; }
 
 private:
     friend class Engine;
@@ -117,18 +117,17 @@ private:
 
     // The one SSRC a context serves in each protocol; bound by the first packet that
     // authenticates (unprotect) or is protected. What every packet reads comes first.
-    // Its per-packet fields and the window's first bitmap words (a default 128-packet window)
-    // take 56 bytes: with the context's first bytes, SRTP's all sit in the context's first line.
     struct Stream {
+        uint64_t packets = 0;   // processed under this master key, for the lifetime limit
+        uint64_t lifetime = 0;
         uint32_t ssrc = 0;
         bool bound = false;
         uint8_t salt[kMaxSaltLen] = {};  // session salt
-        uint64_t remaining = 0;          // packets this master key may still carry (its lifetime)
         ReplayWindow window;
     };
 
-    // Laid out in the order a packet touches it: suite, prefetch plan and MKI length, then the
-    // SRTP stream (all in the first line) and keys, then SRTCP's; what few packets read is last.
+    // Laid out in the order a packet touches it: suite and MKI, then the SRTP stream and keys,
+    // then SRTCP's.
     Suite suite_ = Suite::aes_cm_128_hmac_sha1_80;
     // Cache lines of Keys a packet reads, for prefetch(): AES-CM reads the HMAC states and the
     // AES schedule (the first key_lines_); GCM the schedule and the hash-key powers, which on the
@@ -137,14 +136,12 @@ private:
     uint8_t key_tail_first_ = 0;
     uint8_t key_tail_lines_ = 0;
     uint8_t mki_len_ = 0;
+    uint8_t mki_[kMaxMkiLen] = {};
+    uint32_t rtcp_send_index_ = 0;  // last SRTCP index sent; the first packet gets 1
     Stream rtp_;
     Keys rtp_keys_;
-    alignas(64) Stream rtcp_;
-    uint32_t rtcp_send_index_ = 0;  // last SRTCP index sent; the first packet gets 1
+    Stream rtcp_;
     Keys rtcp_keys_;
-    uint8_t mki_[kMaxMkiLen] = {};
-    uint64_t rtp_lifetime_ = 0;  // packets under this master key, for the counters
-    uint64_t rtcp_lifetime_ = 0;
 };
 
 }  // namespace msf::srtp

@@ -314,7 +314,7 @@ void Engine::protect_rtp_burst(Packet* p, Status* st, uint32_t n) {
         Context::Stream& s = c->rtp_;
         if (MSF_UNLIKELY(s.bound && s.ssrc != ssrc)) { st[i] = Status::ssrc_mismatch; continue; }
         const uint64_t index = estimate_index(s.window.highest(), load_be16(d + 2));
-        if (MSF_UNLIKELY(s.remaining == 0 || index > kMaxRtpIndex)) {
+        if (MSF_UNLIKELY(s.packets >= s.lifetime || index > kMaxRtpIndex)) {
             st[i] = Status::key_expired;
             continue;
         }
@@ -322,7 +322,7 @@ void Engine::protect_rtp_burst(Packet* p, Status* st, uint32_t n) {
         if (MSF_UNLIKELY(!s.window.claim(index))) { st[i] = Status::replay; continue; }
         s.bound = true;
         s.ssrc = ssrc;
-        --s.remaining;
+        ++s.packets;
         st[i] = Status::ok;
 
         const SuiteInfo& info = c->info();
@@ -414,7 +414,7 @@ void Engine::unprotect_rtp_burst(Packet* p, Status* st, uint32_t n) {
         Context::Stream& s = c->rtp_;
         if (MSF_UNLIKELY(s.bound && s.ssrc != ssrc)) { st[i] = Status::ssrc_mismatch; continue; }
         const uint64_t index = estimate_index(s.window.highest(), load_be16(d + 2));
-        if (MSF_UNLIKELY(s.remaining == 0 || index > kMaxRtpIndex)) {
+        if (MSF_UNLIKELY(s.packets >= s.lifetime || index > kMaxRtpIndex)) {
             st[i] = Status::key_expired;
             continue;
         }
@@ -501,11 +501,11 @@ void Engine::unprotect_rtp_burst(Packet* p, Status* st, uint32_t n) {
         if (MSF_UNLIKELY(!s.window.fresh(sc.index[i]))) { st[i] = Status::replay; continue; }
         // Earlier packets of this burst may have used up the key since phase 1 looked: a burst
         // accepts no more packets than the lifetime allows, as single packets would.
-        if (MSF_UNLIKELY(s.remaining == 0)) { st[i] = Status::key_expired; continue; }
+        if (MSF_UNLIKELY(s.packets >= s.lifetime)) { st[i] = Status::key_expired; continue; }
         s.window.commit(sc.index[i]);
         s.bound = true;
         s.ssrc = sc.ssrc[i];
-        --s.remaining;
+        ++s.packets;
         pk.len = sc.auth_end[i];
     }
 }
@@ -556,7 +556,7 @@ void Engine::protect_rtcp_burst(Packet* p, Status* st, uint32_t n) {
         if (MSF_UNLIKELY(s.bound && s.ssrc != ssrc)) { st[i] = Status::ssrc_mismatch; continue; }
         // RFC 3711 §3.4: the 31-bit SRTCP index counts packets sent; libsrtp starts at 1.
         const uint32_t index = c->rtcp_send_index_ + 1;
-        if (MSF_UNLIKELY(s.remaining == 0 || index > kMaxRtcpIndex)) {
+        if (MSF_UNLIKELY(s.packets >= s.lifetime || index > kMaxRtcpIndex)) {
             st[i] = Status::key_expired;
             continue;
         }
@@ -564,7 +564,7 @@ void Engine::protect_rtcp_burst(Packet* p, Status* st, uint32_t n) {
         s.window.commit(index);
         s.bound = true;
         s.ssrc = ssrc;
-        --s.remaining;
+        ++s.packets;
         st[i] = Status::ok;
         sc.index[i] = index;
 
@@ -656,7 +656,7 @@ void Engine::unprotect_rtcp_burst(Packet* p, Status* st, uint32_t n) {
         if (MSF_UNLIKELY(s.bound && s.ssrc != ssrc)) { st[i] = Status::ssrc_mismatch; continue; }
         const uint32_t e_index = load_be32(d + index_at);
         const uint32_t index = e_index & kMaxRtcpIndex;
-        if (MSF_UNLIKELY(s.remaining == 0)) { st[i] = Status::key_expired; continue; }
+        if (MSF_UNLIKELY(s.packets >= s.lifetime)) { st[i] = Status::key_expired; continue; }
         if (MSF_UNLIKELY(!s.window.fresh(index))) { st[i] = Status::replay; continue; }
         st[i] = Status::ok;
         encrypted[i] = (e_index & kEBit) != 0;
@@ -741,11 +741,11 @@ void Engine::unprotect_rtcp_burst(Packet* p, Status* st, uint32_t n) {
         if (MSF_UNLIKELY(!s.window.fresh(sc.index[i]))) { st[i] = Status::replay; continue; }
         // Earlier packets of this burst may have used up the key since phase 1 looked: a burst
         // accepts no more packets than the lifetime allows, as single packets would.
-        if (MSF_UNLIKELY(s.remaining == 0)) { st[i] = Status::key_expired; continue; }
+        if (MSF_UNLIKELY(s.packets >= s.lifetime)) { st[i] = Status::key_expired; continue; }
         s.window.commit(sc.index[i]);
         s.bound = true;
         s.ssrc = sc.ssrc[i];
-        --s.remaining;
+        ++s.packets;
         pk.len = sc.auth_end[i];
     }
 }

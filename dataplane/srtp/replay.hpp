@@ -2,8 +2,6 @@
 #pragma once
 
 #include <array>
-#include <bit>
-#include <cstddef>
 #include <cstdint>
 
 namespace msf::srtp {
@@ -18,10 +16,9 @@ public:
     static constexpr uint32_t kDefaultSize = 128;
 
     // size: a power of two in [kMinSize, kMaxSize]; the caller validates it.
-    explicit ReplayWindow(uint32_t size = kDefaultSize)
-        : size_log2_(static_cast<uint64_t>(std::countr_zero(size))) {}
+    explicit ReplayWindow(uint32_t size = kDefaultSize) : size_(size) {}
 
-    uint32_t size() const { return uint32_t{1} << size_log2_; }
+    uint32_t size() const { return size_; }
     bool started() const { return started_; }
     uint64_t highest() const { return highest_; }
 
@@ -29,7 +26,7 @@ public:
     bool fresh(uint64_t index) const {
         if (!started_ || index > highest_) return true;
         const uint64_t age = highest_ - index;
-        if (age >= size()) return false;
+        if (age >= size_) return false;
         return !test(index);
     }
 
@@ -56,7 +53,7 @@ public:
         }
         if (index > highest_) {
             const uint64_t advance = index - highest_;
-            if (advance >= size()) {
+            if (advance >= size_) {
                 bits_.fill(0);
             } else {
                 for (uint64_t i = highest_ + 1; i < index; ++i) clear(i);
@@ -67,24 +64,16 @@ public:
     }
 
 private:
-    uint32_t slot(uint64_t index) const { return static_cast<uint32_t>(index & (size() - 1)); }
+    uint32_t slot(uint64_t index) const { return static_cast<uint32_t>(index & (size_ - 1)); }
     bool test(uint64_t index) const { return (bits_[slot(index) >> 6] >> (slot(index) & 63)) & 1; }
     void set(uint64_t index) { bits_[slot(index) >> 6] |= uint64_t{1} << (slot(index) & 63); }
     void clear(uint64_t index) { bits_[slot(index) >> 6] &= ~(uint64_t{1} << (slot(index) & 63)); }
 
-    // The highest index (SRTP indices have 48 bits, SRTCP's 31; callers never pass more), log2
-    // of the size and whether anything was committed share one word: with the other per-packet
-    // fields of a stream, the window's first bitmap words then fit in the same cache line.
-    uint64_t highest_ : 48 = 0;
-    uint64_t size_log2_ : 4;
-    uint64_t started_ : 1 = 0;
+    uint64_t highest_ = 0;
+    uint32_t size_;
+    bool started_ = false;
     std::array<uint64_t, kMaxSize / 64> bits_{};
-
-public:
-    // Bytes from the start of a window to the end of the bitmap words a default window uses.
-    static constexpr size_t kDefaultHotBytes = sizeof(uint64_t) + kDefaultSize / 8;
 };
-static_assert(sizeof(ReplayWindow) == sizeof(uint64_t) + ReplayWindow::kMaxSize / 8, "state word, then the bitmap");
 
 // RFC 3711 Appendix A: the 48-bit index of a packet with sequence number `seq`, given the
 // highest index authenticated so far. While the stream is young (highest <= 2^15, ROC 0)
