@@ -365,12 +365,10 @@ void Worker::process(rte_mbuf** pkts, uint16_t n, const RxQueue& from, uint64_t 
         const Session& s = *hit.session;
         rte_prefetch0(&s.flow(hit.flow));
         const bool to_core = flow_side(hit.flow) == api::Side::access;
-        // The latch: an access flow's own (checked after authentication), or the one a packet
-        // toward a UE without a configured address goes to.
-        if (to_core)
-            rte_prefetch0(s.flow(hit.flow).second_line());
-        else if (s.ue_configured_rtp.empty())
-            rte_prefetch0(s.flow(access_rtp).second_line());
+        // The latch, only where the UE's address is learned (the RTCP one is configured exactly
+        // when the RTP one is): an access flow's own, checked after authentication, or the one a
+        // packet toward the UE goes to.
+        if (s.ue_configured_rtp.empty()) rte_prefetch0(s.flow(to_core ? hit.flow : access_rtp).second_line());
         (to_core ? s.from_ue_ctx : s.to_ue_ctx)->prefetch(flow_is_rtcp(hit.flow));
     }
     for (uint16_t j = 0; j < nc; ++j) prepare(ps.classified[ps.order[j]]);
