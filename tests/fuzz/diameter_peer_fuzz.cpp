@@ -5,11 +5,12 @@
 // input the client half-closes and the node must have closed the connection within the bound:
 // no crash, no hang, no connection left behind.
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -64,17 +65,32 @@ struct Harness {
     }
 };
 
+// Connects without blocking in connect(). In one CI run libFuzzer's timeout alarm interrupted a
+// blocking connect (EINTR) and the harness aborted: on loopback connect() blocks only while a
+// SYN waits to be sent again. This waits for the handshake up to 8 s, through signals; a node
+// that never completes it still fails the run.
 int connect_client(uint16_t port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     sockaddr_in to{};
     to.sin_family = AF_INET;
     to.sin_port = htons(port);
     to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int err = 0;
     if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
-        std::fprintf(stderr, "diameter_peer_fuzz: connect to the node: %s\n", std::strerror(errno));
+        err = errno;
+        const int64_t deadline = controld::EventLoop::now_ms() + 8000;
+        while ((err == EINPROGRESS || err == EINTR) && controld::EventLoop::now_ms() < deadline) {
+            pollfd p{fd, POLLOUT, 0};
+            if (::poll(&p, 1, 100) <= 0) continue;  // not yet, or a signal: wait again
+            socklen_t len = sizeof err;
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        }
+    }
+    if (err != 0) {
+        std::fprintf(stderr, "diameter_peer_fuzz: connect to the node: %s\n",
+                     std::strerror(err == EINPROGRESS ? ETIMEDOUT : err));
         std::abort();  // the harness, not the node: the message says why
     }
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     return fd;
 }
 
