@@ -146,6 +146,7 @@ bool Context::init(const Policy& policy, const SessionKeys& rtp, const SessionKe
     set_key_lines(mgr);
     mki_len_ = static_cast<uint8_t>(policy.mki.size());
     if (!policy.mki.empty()) std::memcpy(mki_, policy.mki.data(), policy.mki.size());
+    rtp_tailroom_ = static_cast<uint8_t>(mki_len_ + hmac_room(suite_info(suite_).rtp_tag_len));
     rtp_.window = ReplayWindow(w);
     rtcp_.window = ReplayWindow(w);
     rtp_.lifetime = policy.rtp_lifetime;

@@ -60,7 +60,7 @@ public:
 
     // Bytes protect needs past the end of an RTP or RTCP packet: MKI, tag, SRTCP index, and
     // the 12-byte HMAC-SHA1 output ipsec-mb writes even when the tag is shorter.
-    uint32_t rtp_tailroom() const { return mki_len_ + hmac_room(info().rtp_tag_len); }
+    uint32_t rtp_tailroom() const { return rtp_tailroom_; }
     uint32_t rtcp_tailroom() const { return 4 + mki_len_ + hmac_room(info().rtcp_tag_len); }
 
     // Starts fetching the cache lines one SRTP (or SRTCP) packet of this context will read,
@@ -124,6 +124,12 @@ private:
         bool bound = false;
         uint8_t salt[kMaxSaltLen] = {};  // session salt
         ReplayWindow window;
+        // Called for a packet whose SSRC matched (or that is the first): stores only once.
+        void bind(uint32_t packet_ssrc) {
+            if (bound) return;
+            bound = true;
+            ssrc = packet_ssrc;
+        }
     };
 
     // Laid out in the order a packet touches it: suite and MKI, then the SRTP stream and keys,
@@ -137,6 +143,7 @@ private:
     uint8_t key_tail_lines_ = 0;
     uint8_t mki_len_ = 0;
     uint8_t mki_[kMaxMkiLen] = {};
+    uint8_t rtp_tailroom_ = 0;  // mki_len_ + hmac_room(rtp_tag_len), read by every protect
     uint32_t rtcp_send_index_ = 0;  // last SRTCP index sent; the first packet gets 1
     Stream rtp_;
     Keys rtp_keys_;

@@ -16,11 +16,10 @@ inline uint16_t load_be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] 
 inline uint32_t load_be32(const uint8_t* p) {
     return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
 }
+// One byte swap and one store (GCC built the byte-wise form from eight shifts and ORs).
 inline void store_be32(uint8_t* p, uint32_t v) {
-    p[0] = static_cast<uint8_t>(v >> 24);
-    p[1] = static_cast<uint8_t>(v >> 16);
-    p[2] = static_cast<uint8_t>(v >> 8);
-    p[3] = static_cast<uint8_t>(v);
+    v = __builtin_bswap32(v);
+    std::memcpy(p, &v, 4);
 }
 
 // Constant time, so a forger learns nothing from how long a rejection takes: the work depends
@@ -249,8 +248,7 @@ inline int cipher_slot(const SuiteInfo& info) { return info.key_len == 16 ? 0 : 
 
 inline void fill_cipher_job(IMB_JOB& job, const void* schedule, uint8_t* data, uint32_t start,
                             uint32_t len, const uint8_t* iv) {
-    job.enc_keys = schedule;
-    job.dec_keys = schedule;
+    job.enc_keys = schedule;  // CTR reads the encryption schedule both ways; dec_keys is unused
     job.src = data;
     job.dst = data + start;  // ipsec-mb does not add the start offset to dst
     job.cipher_start_src_offset_in_bytes = start;
@@ -267,6 +265,25 @@ inline void fill_hash_job(IMB_JOB& job, const uint8_t* ipad, const uint8_t* opad
     job.u.HMAC._hashed_auth_key_xor_opad = opad;
 }
 
+// CTR jobs queued per AES key size, one cipher burst each. Two named counters, not an array
+// indexed by the key size: the compiler keeps these in registers, while an indexed counter lived
+// on the stack and every packet's job waited for the previous packet's store to it.
+struct CipherCounts {
+    uint32_t aes128 = 0;
+    uint32_t aes256 = 0;
+    uint32_t of(int k) const { return k == 0 ? aes128 : aes256; }
+};
+
+// Queues packet i's CTR job (its IV is already in sc.iv[i]) in the burst of its key size.
+template <class Scratch>
+inline void queue_cipher_job(Scratch& sc, CipherCounts& counts, const SuiteInfo& info, uint32_t i,
+                             const void* schedule, uint8_t* data, uint32_t start, uint32_t len) {
+    const int k = cipher_slot(info);
+    const uint32_t j = k == 0 ? counts.aes128++ : counts.aes256++;
+    fill_cipher_job(sc.cipher_jobs[k][j], schedule, data, start, len, sc.iv[i]);
+    sc.cipher_pkt[k][j] = static_cast<uint8_t>(i);
+}
+
 }  // namespace
 
 // Runs the cipher bursts and the hash burst prepared in the scratch arrays. A burst returns how
@@ -274,13 +291,13 @@ inline void fill_hash_job(IMB_JOB& job, const uint8_t* ipad, const uint8_t* opad
 // `failure`.
 #define MSF_RUN_CIPHER_BURSTS(sc, ncipher, st, failure)                                          \
     for (int k = 0; k < 2; ++k) {                                                                \
-        if (ncipher[k] == 0) continue;                                                           \
-        if (IMB_SUBMIT_CIPHER_BURST_NOCHECK(mgr_, sc.cipher_jobs[k], ncipher[k], IMB_CIPHER_CNTR, \
+        if (ncipher.of(k) == 0) continue;                                                        \
+        if (IMB_SUBMIT_CIPHER_BURST_NOCHECK(mgr_, sc.cipher_jobs[k], ncipher.of(k), IMB_CIPHER_CNTR, \
                                             IMB_DIR_ENCRYPT,                                     \
                                             k == 0 ? IMB_KEY_128_BYTES : IMB_KEY_256_BYTES) ==   \
-            ncipher[k])                                                                          \
+            ncipher.of(k))                                                                       \
             continue;                                                                            \
-        for (uint32_t j = 0; j < ncipher[k]; ++j)                                                \
+        for (uint32_t j = 0; j < ncipher.of(k); ++j)                                             \
             if (MSF_UNLIKELY(sc.cipher_jobs[k][j].status != IMB_STATUS_COMPLETED))               \
                 st[sc.cipher_pkt[k][j]] = failure;                                               \
     }
@@ -295,7 +312,8 @@ inline void fill_hash_job(IMB_JOB& job, const uint8_t* ipad, const uint8_t* opad
 
 void Engine::protect_rtp_burst(Packet* p, Status* st, uint32_t n) {
     Scratch& sc = *scratch_;
-    uint32_t ncipher[2] = {0, 0}, nhash = 0, ngcm = 0, nmki = 0;
+    CipherCounts ncipher;
+    uint32_t nhash = 0, ngcm = 0, nmki = 0;
 
     // Phase 1: validate, claim the index (protect cannot fail after this point, so the send
     // state is committed here, in burst order), and prepare the crypto jobs.
@@ -304,9 +322,12 @@ void Engine::protect_rtp_burst(Packet* p, Status* st, uint32_t n) {
         Context* c = pk.ctx;
         if (MSF_UNLIKELY(!c)) { st[i] = Status::no_context; continue; }
         uint8_t* d = pk.data;
-        const uint32_t hl = rtp_header_len(d, pk.len);
+        // In a local: every store through a uint8_t* (the IV, the ROC) may alias pk.len, so the
+        // compiler would load it again after each.
+        const uint32_t len = pk.len;
+        const uint32_t hl = rtp_header_len(d, len);
         if (MSF_UNLIKELY(hl == 0)) { st[i] = Status::malformed; continue; }
-        if (MSF_UNLIKELY(uint64_t{pk.len} + c->rtp_tailroom() > pk.capacity)) {
+        if (MSF_UNLIKELY(uint64_t{len} + c->rtp_tailroom() > pk.capacity)) {
             st[i] = Status::no_room;
             continue;
         }
@@ -320,39 +341,32 @@ void Engine::protect_rtp_burst(Packet* p, Status* st, uint32_t n) {
         }
         // Refuse to encrypt an index twice: it would reuse keystream (libsrtp does the same).
         if (MSF_UNLIKELY(!s.window.claim(index))) { st[i] = Status::replay; continue; }
-        s.bound = true;
-        s.ssrc = ssrc;
+        s.bind(ssrc);
         ++s.packets;
         st[i] = Status::ok;
 
         const SuiteInfo& info = c->info();
         const Context::Keys& keys = c->rtp_keys_;
-        sc.index[i] = index;
-        sc.hdr_len[i] = hl;
-        sc.auth_end[i] = pk.len;
         if (info.cipher == Cipher::aes_cm) {
             cm_iv(sc.iv[i], s.salt, d + 8, index);
-            if (pk.len > hl) {
-                const int k = cipher_slot(info);
-                fill_cipher_job(sc.cipher_jobs[k][ncipher[k]], keys.cm.aes_enc, d, hl, pk.len - hl,
-                                sc.iv[i]);
-                sc.cipher_pkt[k][ncipher[k]++] = static_cast<uint8_t>(i);
-            }
+            if (len > hl) queue_cipher_job(sc, ncipher, info, i, keys.cm.aes_enc, d, hl, len - hl);
             // RFC 3711 §4.2: the tag covers header || encrypted payload || ROC. The ROC goes
             // where the tag will be so the input is contiguous; the tag overwrites it.
-            store_be32(d + pk.len, static_cast<uint32_t>(index >> 16));
-            fill_hash_job(sc.hash_jobs[nhash], keys.cm.hmac_ipad, keys.cm.hmac_opad, d, pk.len + 4,
-                          d + pk.len + c->mki_len_);
+            const uint32_t mki_len = c->mki_len_;
+            store_be32(d + len, static_cast<uint32_t>(index >> 16));
+            fill_hash_job(sc.hash_jobs[nhash], keys.cm.hmac_ipad, keys.cm.hmac_opad, d, len + 4,
+                          d + len + mki_len);
             sc.hash_pkt[nhash++] = static_cast<uint8_t>(i);
             // The final length is known now; only a packet with an MKI needs a pass after the
             // hash (its MKI goes where the ROC is until then). A packet whose crypto fails gets
             // a failure status, and its length does not matter (Packet: it is dropped).
-            if (c->mki_len_ == 0)
-                pk.len += info.rtp_tag_len;
+            if (mki_len == 0)
+                pk.len = len + info.rtp_tag_len;
             else
                 sc.mki_pkt[nmki++] = static_cast<uint8_t>(i);
         } else {
             gcm_iv(sc.iv[i], s.salt, d + 8, index);
+            sc.hdr_len[i] = hl;
             sc.gcm_pkt[ngcm++] = static_cast<uint8_t>(i);
         }
     }
@@ -391,7 +405,8 @@ void Engine::protect_rtp_burst(Packet* p, Status* st, uint32_t n) {
 
 void Engine::unprotect_rtp_burst(Packet* p, Status* st, uint32_t n) {
     Scratch& sc = *scratch_;
-    uint32_t ncipher[2] = {0, 0}, nhash = 0;
+    CipherCounts ncipher;
+    uint32_t nhash = 0;
 
     // Phase 1: validate, estimate the index, reject replays before spending crypto on them.
     for (uint32_t i = 0; i < n; ++i) {
@@ -399,14 +414,15 @@ void Engine::unprotect_rtp_burst(Packet* p, Status* st, uint32_t n) {
         Context* c = pk.ctx;
         if (MSF_UNLIKELY(!c)) { st[i] = Status::no_context; continue; }
         const SuiteInfo& info = c->info();
-        const uint32_t trailer = info.rtp_tag_len + c->mki_len_;
+        const uint32_t mki_len = c->mki_len_;  // a local: stores through uint8_t* may alias it
+        const uint32_t trailer = info.rtp_tag_len + mki_len;
         uint8_t* d = pk.data;
         if (MSF_UNLIKELY(pk.len < kRtpHeader + trailer)) { st[i] = Status::malformed; continue; }
         const uint32_t auth_end = pk.len - trailer;
         const uint32_t hl = rtp_header_len(d, auth_end);
         if (MSF_UNLIKELY(hl == 0)) { st[i] = Status::malformed; continue; }
         const uint32_t mki_at = info.cipher == Cipher::aes_cm ? auth_end : auth_end + info.rtp_tag_len;
-        if (MSF_UNLIKELY(c->mki_len_ && std::memcmp(d + mki_at, c->mki_, c->mki_len_) != 0)) {
+        if (MSF_UNLIKELY(mki_len && std::memcmp(d + mki_at, c->mki_, mki_len) != 0)) {
             st[i] = Status::mki_mismatch;
             continue;
         }
@@ -427,7 +443,7 @@ void Engine::unprotect_rtp_burst(Packet* p, Status* st, uint32_t n) {
 
         const Context::Keys& keys = c->rtp_keys_;
         if (info.cipher == Cipher::aes_cm) {
-            uint8_t* tag = d + auth_end + c->mki_len_;
+            uint8_t* tag = d + auth_end + mki_len;
             copy_small(sc.received_tag[i], tag, info.rtp_tag_len);
             // The ROC takes the place of the MKI/tag so header || payload || ROC is contiguous.
             store_be32(d + auth_end, static_cast<uint32_t>(index >> 16));
@@ -453,11 +469,8 @@ void Engine::unprotect_rtp_burst(Packet* p, Status* st, uint32_t n) {
         }
         const uint32_t hl = sc.hdr_len[i];
         if (sc.auth_end[i] > hl) {
-            const int k = cipher_slot(info);
             cm_iv(sc.iv[i], c->rtp_.salt, pk.data + 8, sc.index[i]);
-            fill_cipher_job(sc.cipher_jobs[k][ncipher[k]], c->rtp_keys_.cm.aes_enc, pk.data, hl,
-                            sc.auth_end[i] - hl, sc.iv[i]);
-            sc.cipher_pkt[k][ncipher[k]++] = static_cast<uint8_t>(i);
+            queue_cipher_job(sc, ncipher, info, i, c->rtp_keys_.cm.aes_enc, pk.data, hl, sc.auth_end[i] - hl);
         }
     }
     MSF_RUN_CIPHER_BURSTS(sc, ncipher, st, Status::auth_failed)
@@ -503,8 +516,7 @@ void Engine::unprotect_rtp_burst(Packet* p, Status* st, uint32_t n) {
         // accepts no more packets than the lifetime allows, as single packets would.
         if (MSF_UNLIKELY(s.packets >= s.lifetime)) { st[i] = Status::key_expired; continue; }
         s.window.commit(sc.index[i]);
-        s.bound = true;
-        s.ssrc = sc.ssrc[i];
+        s.bind(sc.ssrc[i]);
         ++s.packets;
         pk.len = sc.auth_end[i];
     }
@@ -536,7 +548,8 @@ void Engine::restore_failed_rtp(Packet& pk, uint32_t i) {
 
 void Engine::protect_rtcp_burst(Packet* p, Status* st, uint32_t n) {
     Scratch& sc = *scratch_;
-    uint32_t ncipher[2] = {0, 0}, nhash = 0, ngcm = 0;
+    CipherCounts ncipher;
+    uint32_t nhash = 0, ngcm = 0;
 
     for (uint32_t i = 0; i < n; ++i) {
         Packet& pk = p[i];
@@ -562,8 +575,7 @@ void Engine::protect_rtcp_burst(Packet* p, Status* st, uint32_t n) {
         }
         c->rtcp_send_index_ = index;
         s.window.commit(index);
-        s.bound = true;
-        s.ssrc = ssrc;
+        s.bind(ssrc);
         ++s.packets;
         st[i] = Status::ok;
         sc.index[i] = index;
@@ -575,10 +587,7 @@ void Engine::protect_rtcp_burst(Packet* p, Status* st, uint32_t n) {
             // everything up to and including the E,index word.
             cm_iv(sc.iv[i], s.salt, d + 4, index);
             if (pk.len > kRtcpHeader) {
-                const int k = cipher_slot(info);
-                fill_cipher_job(sc.cipher_jobs[k][ncipher[k]], keys.cm.aes_enc, d, kRtcpHeader,
-                                pk.len - kRtcpHeader, sc.iv[i]);
-                sc.cipher_pkt[k][ncipher[k]++] = static_cast<uint8_t>(i);
+                queue_cipher_job(sc, ncipher, info, i, keys.cm.aes_enc, d, kRtcpHeader, pk.len - kRtcpHeader);
             }
             store_be32(d + pk.len, kEBit | index);
             fill_hash_job(sc.hash_jobs[nhash], keys.cm.hmac_ipad, keys.cm.hmac_opad, d,
@@ -627,7 +636,8 @@ void Engine::protect_rtcp_burst(Packet* p, Status* st, uint32_t n) {
 
 void Engine::unprotect_rtcp_burst(Packet* p, Status* st, uint32_t n) {
     Scratch& sc = *scratch_;
-    uint32_t ncipher[2] = {0, 0}, nhash = 0;
+    CipherCounts ncipher;
+    uint32_t nhash = 0;
     bool encrypted[kMaxBurst];
 
     for (uint32_t i = 0; i < n; ++i) {
@@ -698,11 +708,9 @@ void Engine::unprotect_rtcp_burst(Packet* p, Status* st, uint32_t n) {
             continue;
         }
         if (encrypted[i] && sc.auth_end[i] > kRtcpHeader) {
-            const int k = cipher_slot(info);
             cm_iv(sc.iv[i], c->rtcp_.salt, pk.data + 4, sc.index[i]);
-            fill_cipher_job(sc.cipher_jobs[k][ncipher[k]], c->rtcp_keys_.cm.aes_enc, pk.data,
-                            kRtcpHeader, sc.auth_end[i] - kRtcpHeader, sc.iv[i]);
-            sc.cipher_pkt[k][ncipher[k]++] = static_cast<uint8_t>(i);
+            queue_cipher_job(sc, ncipher, info, i, c->rtcp_keys_.cm.aes_enc, pk.data, kRtcpHeader,
+                             sc.auth_end[i] - kRtcpHeader);
         }
     }
     MSF_RUN_CIPHER_BURSTS(sc, ncipher, st, Status::auth_failed)
@@ -743,8 +751,7 @@ void Engine::unprotect_rtcp_burst(Packet* p, Status* st, uint32_t n) {
         // accepts no more packets than the lifetime allows, as single packets would.
         if (MSF_UNLIKELY(s.packets >= s.lifetime)) { st[i] = Status::key_expired; continue; }
         s.window.commit(sc.index[i]);
-        s.bound = true;
-        s.ssrc = sc.ssrc[i];
+        s.bind(sc.ssrc[i]);
         ++s.packets;
         pk.len = sc.auth_end[i];
     }
