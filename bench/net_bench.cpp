@@ -9,7 +9,10 @@
 // "ns/pkt" and "ticks/pkt" (wall time around the timed loop per packet, in ns and TSC ticks).
 //
 // Names: parse/<shape>/<checks>, write/<family>/<mode>, relay/<from>_to_<to> (parse, then write
-// the other leg's headers in place, in software checksum mode).
+// the other leg's headers in place, in software checksum mode), generate/<family>/<how>: what
+// msf-gen does per plain RTP packet (its payload, then the headers with a software UDP
+// checksum), either summing the payload again in write_udp_headers ("sum_after") or taking the
+// sum write_payload made while writing ("sum_while_writing").
 #include <benchmark/benchmark.h>
 #include <x86intrin.h>
 
@@ -21,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/gen/payload.hpp"
 #include "dataplane/net/frame.hpp"
 #include "dataplane/net/udp_frame.hpp"
 
@@ -117,6 +121,26 @@ void write(benchmark::State& state, bool ipv6, ChecksumMode mode) {
     timer.finish(packets);
 }
 
+void generate(benchmark::State& state, bool ipv6, bool sum_while_writing) {
+    Burst burst(ipv6, false);
+    const UdpFrameTemplate t = make_template(ipv6, false, 7000);
+    uint64_t packets = 0;
+    uint32_t seq = 0;
+    PacketTimer timer(state);
+    for (auto _ : state) {
+        for (int i = 0; i < kBurst; ++i) {
+            const ChecksumSum sum = msf::gen::write_payload(burst.payload(i), kPayloadLen,
+                                                            msf::gen::PayloadId{static_cast<uint32_t>(i), ++seq, 0, seq});
+            uint8_t* frame = write_udp_headers(burst.payload(i), kPayloadLen, t, ChecksumMode::software,
+                                               sum_while_writing ? &sum : nullptr);
+            benchmark::DoNotOptimize(frame);
+        }
+        benchmark::ClobberMemory();
+        packets += kBurst;
+    }
+    timer.finish(packets);
+}
+
 // What a worker does per packet around the crypto: parse the received frame, rewrite toward the
 // other leg in place. The next iteration parses what this one wrote (alternating legs), so every
 // parse sees a fresh, valid frame and the checksums are verified each time.
@@ -154,6 +178,11 @@ void register_all() {
         benchmark::RegisterBenchmark(("write/" + family + "/offload_ip").c_str(), write, ipv6, ChecksumMode::offload_ip);
         benchmark::RegisterBenchmark(("write/" + family + "/offload_ip_udp").c_str(), write, ipv6,
                                      ChecksumMode::offload_ip_udp);
+    }
+    for (bool ipv6 : {false, true}) {
+        const std::string family = ipv6 ? "ipv6" : "ipv4";
+        benchmark::RegisterBenchmark(("generate/" + family + "/sum_after").c_str(), generate, ipv6, false);
+        benchmark::RegisterBenchmark(("generate/" + family + "/sum_while_writing").c_str(), generate, ipv6, true);
     }
     benchmark::RegisterBenchmark("relay/ipv4_to_ipv4", relay, false, false);
     benchmark::RegisterBenchmark("relay/ipv6_to_ipv6", relay, true, true);

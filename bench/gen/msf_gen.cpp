@@ -867,10 +867,14 @@ private:
             Stream& st = streams_[s];
             rte_mbuf* m = tx[built];
             uint8_t* payload = rte_pktmbuf_mtod(m, uint8_t*);  // at the default headroom
-            write_payload(payload, o_.size, PayloadId{st.flow, st.next_seq, counted ? kFlagCounted : 0u, now});
+            const net::ChecksumSum payload_sum =
+                write_payload(payload, o_.size, PayloadId{st.flow, st.next_seq, counted ? kFlagCounted : 0u, now});
             size_t len = o_.size;
             if (st.sender && !st.sender->protect(payload, &len)) continue;  // cannot happen with valid keys
-            uint8_t* frame = net::write_udp_headers(payload, static_cast<uint32_t>(len), st.tx, net::ChecksumMode::software);
+            // Plain RTP: the UDP checksum takes the sum write_payload made, so the payload is not
+            // read again. SRTP: protect rewrote it, and the checksum sums the ciphertext.
+            uint8_t* frame = net::write_udp_headers(payload, static_cast<uint32_t>(len), st.tx, net::ChecksumMode::software,
+                                                    st.sender ? nullptr : &payload_sum);
             if (frame == nullptr) continue;
             const auto frame_len = static_cast<uint16_t>(static_cast<size_t>(payload - frame) + len);
             m->data_off = static_cast<uint16_t>(frame - static_cast<uint8_t*>(m->buf_addr));

@@ -15,6 +15,8 @@
 #include <span>
 #include <string_view>
 
+#include "dataplane/net/checksum.hpp"
+
 namespace msf::gen {
 
 inline constexpr uint32_t kStampMagic = 0x4d534647;  // "MSFG"
@@ -42,8 +44,10 @@ struct PayloadId {
 // A session's SSRC: fixed per session index, never 0, different for neighbouring sessions.
 uint32_t session_ssrc(uint32_t session);
 
-// Writes `size` bytes (kMinPayloadLen..kMaxPayloadLen, the caller checks) at `out`.
-void write_payload(uint8_t* out, size_t size, const PayloadId& id);
+// Writes `size` bytes (kMinPayloadLen..kMaxPayloadLen, the caller checks) at `out`. Returns their
+// Internet checksum sum (net::checksum_add(0, out, size)), summed while writing, for a UDP
+// checksum that then reads only the headers (net::write_udp_headers' payload_sum).
+net::ChecksumSum write_payload(uint8_t* out, size_t size, const PayloadId& id);
 
 enum class PayloadStatus : uint8_t {
     ok,

@@ -162,6 +162,18 @@ inline uint16_t udp_checksum(ChecksumSum pseudo, const uint8_t* udp, uint32_t ud
     return checksum == 0 ? 0xffff : checksum;
 }
 
+// The UDP checksum when the payload's sum is known already (its writer summed it while writing):
+// only the 8 header bytes at `udp` are read. `payload_sum` is checksum_add(0, payload, len) of the
+// payload as it stands, which follows the header at an even offset. Same result as udp_checksum.
+inline uint16_t udp_checksum_with_payload_sum(ChecksumSum pseudo, const uint8_t* udp, ChecksumSum payload_sum) {
+    ChecksumSum sum = checksum_add(pseudo, udp, 8);
+    sum = checksum_add_word(sum, static_cast<uint16_t>(~load_be16(udp + 6)));  // subtracts it
+    sum += payload_sum;
+    sum += sum < payload_sum;  // end-around carry
+    const auto checksum = static_cast<uint16_t>(~checksum_fold(sum));
+    return checksum == 0 ? 0xffff : checksum;
+}
+
 // True when the datagram's checksum field is correct. The field must not be 0: whether 0 is
 // allowed ("no checksum", IPv4 only) is the caller's rule to apply first.
 inline bool udp_checksum_ok(ChecksumSum pseudo, const uint8_t* udp, uint32_t udp_len) {

@@ -81,9 +81,12 @@ inline uint32_t udp_max_payload(const Frame& t) {
 // immediately before `payload` (the caller guarantees that headroom) and fills in the checksums
 // `mode` leaves to software. Returns the start of the frame, whose length is
 // udp_header_room(t) + payload_len. Returns nullptr, writing nothing, when src and dst are not
-// of one family or the payload exceeds udp_max_payload(t).
+// of one family or the payload exceeds udp_max_payload(t). A caller that summed the payload while
+// writing it (checksum_add(0, payload, payload_len)) passes `payload_sum`, and the UDP checksum
+// then reads only the headers.
 template <UdpFrameFields Frame>
-inline uint8_t* write_udp_headers(uint8_t* payload, uint32_t payload_len, const Frame& t, ChecksumMode mode) {
+inline uint8_t* write_udp_headers(uint8_t* payload, uint32_t payload_len, const Frame& t, ChecksumMode mode,
+                                  const ChecksumSum* payload_sum = nullptr) {
     const uint32_t room = udp_header_room(t);
     if (room == 0 || t.dst.family != t.src.family || payload_len > udp_max_payload(t)) [[unlikely]]
         return nullptr;
@@ -137,6 +140,8 @@ inline uint8_t* write_udp_headers(uint8_t* payload, uint32_t payload_len, const 
 
     if (mode == ChecksumMode::offload_ip_udp)
         store_be16(udp + 6, checksum_fold(pseudo));
+    else if (payload_sum != nullptr)
+        store_be16(udp + 6, udp_checksum_with_payload_sum(pseudo, udp, *payload_sum));
     else
         store_be16(udp + 6, udp_checksum(pseudo, udp, udp_len));
     return frame;

@@ -27,6 +27,16 @@ TEST(Payload, WrittenPacketIsRtpVersion2WithTheSessionsSsrcSeqAndTimestamp) {
     EXPECT_EQ(p[11], ssrc & 0xff);
 }
 
+// The sum write_payload returns is the Internet checksum sum of the bytes it wrote, for every
+// size the generator allows, odd ones too (the last byte is padded with zero, RFC 1071 §4.1).
+TEST(Payload, ReturnedSumIsTheChecksumSumOfTheWrittenBytes) {
+    for (size_t size = kMinPayloadLen; size <= kMaxPayloadLen; ++size) {
+        std::vector<uint8_t> p(size);
+        const net::ChecksumSum sum = write_payload(p.data(), size, {9, static_cast<uint32_t>(size) * 977, kFlagCounted, size});
+        ASSERT_EQ(net::checksum_fold(sum), net::checksum_fold(net::checksum_add(0, p.data(), size))) << size;
+    }
+}
+
 TEST(Payload, CheckReadsBackTheStampOfEverySize) {
     for (size_t size : {size_t{36}, size_t{64}, size_t{172}, size_t{173}, size_t{512}, size_t{1200}, size_t{1400}}) {
         const PayloadId id{3, 0xfffffffe, kFlagCounted, 0x0123456789abcdefull};

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -112,6 +114,25 @@ TEST(WriteUdpHeaders, VlanIpv6FrameIsByteForByteScapys) {
     const uint8_t* frame = write_udp_headers(buf.payload(), buf.payload_len(), t, ChecksumMode::software);
     ASSERT_EQ(frame, buf.payload() - 66);
     EXPECT_EQ(frame_bytes(frame, buf), test::from_hex(kScapyVlanIpv6Udp));
+}
+
+// A payload sum handed in (the generator sums while it writes) gives the frames above byte for
+// byte; a wrong sum gives a wrong checksum, so the sum is what the field is made of.
+TEST(WriteUdpHeaders, GivenPayloadSumGivesTheSameFramesAsScapys) {
+    UdpFrameTemplate v6 = ipv6_template();
+    v6.has_vlan = true;
+    v6.vlan_tci = 0xa064;
+    v6.tos = 0xb8;
+    for (const auto& [t, hex] : {std::pair{ipv4_template(), kScapyIpv4Udp}, std::pair{v6, kScapyVlanIpv6Udp}}) {
+        Buffer buf(test::pattern_payload(172));
+        const ChecksumSum sum = checksum_add(0, buf.payload(), buf.payload_len());
+        const uint8_t* frame = write_udp_headers(buf.payload(), buf.payload_len(), t, ChecksumMode::software, &sum);
+        ASSERT_NE(frame, nullptr);
+        EXPECT_EQ(frame_bytes(frame, buf), test::from_hex(hex));
+        const ChecksumSum off_by_one = checksum_add_word(sum, 1);
+        frame = write_udp_headers(buf.payload(), buf.payload_len(), t, ChecksumMode::software, &off_by_one);
+        EXPECT_NE(frame_bytes(frame, buf), test::from_hex(hex));
+    }
 }
 
 TEST(WriteUdpHeaders, HeaderRoomPerShape) {
