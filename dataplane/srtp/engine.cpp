@@ -6,21 +6,17 @@
 #include <new>
 #include <stdexcept>
 
+#include "dataplane/net/byte_order.hpp"
+
 namespace msf::srtp {
 
 namespace {
 
 #define MSF_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-inline uint16_t load_be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-inline uint32_t load_be32(const uint8_t* p) {
-    return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
-}
-// One byte swap and one store (GCC built the byte-wise form from eight shifts and ORs).
-inline void store_be32(uint8_t* p, uint32_t v) {
-    v = __builtin_bswap32(v);
-    std::memcpy(p, &v, 4);
-}
+using net::load_be16;
+using net::load_be32;
+using net::store_be32;
 
 // Constant time, so a forger learns nothing from how long a rejection takes: the work depends
 // only on the tag length, which is public. Eight bytes at a time (tags are 4, 10 or 16 bytes).
