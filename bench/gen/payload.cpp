@@ -19,13 +19,6 @@ uint64_t splitmix(uint64_t& state) {
 
 uint64_t filler_seed(uint32_t session, uint32_t seq) { return (uint64_t{session} << 32) | seq; }
 
-// Adds one 64-bit word, as it lies in memory, to a checksum sum (end-around carry, as
-// net::checksum_add does for whole words).
-void add_word(net::ChecksumSum& sum, uint64_t word) {
-    sum += word;
-    sum += sum < word;
-}
-
 // Writes the filler and returns its checksum sum. `out` sits at an even offset of the payload.
 net::ChecksumSum write_filler(uint8_t* out, size_t len, uint32_t session, uint32_t seq) {
     uint64_t state = filler_seed(session, seq);
@@ -34,14 +27,14 @@ net::ChecksumSum write_filler(uint8_t* out, size_t len, uint32_t session, uint32
     for (; i + 8 <= len; i += 8) {
         const uint64_t word = splitmix(state);
         std::memcpy(out + i, &word, 8);
-        add_word(sum, word);
+        sum = net::checksum_combine(sum, word);
     }
     if (i < len) {
         const uint64_t word = splitmix(state);
         std::memcpy(out + i, &word, len - i);
         uint64_t tail = 0;  // the bytes written, zero-padded to a word (RFC 1071 §4.1)
         std::memcpy(&tail, out + i, len - i);
-        add_word(sum, tail);
+        sum = net::checksum_combine(sum, tail);
     }
     return sum;
 }
@@ -90,9 +83,7 @@ net::ChecksumSum write_payload(uint8_t* out, size_t size, const PayloadId& id) {
     net::store_be32(stamp + 20, static_cast<uint32_t>(id.tsc));
     static_assert(kMinPayloadLen % 2 == 0, "the filler's words start at an even offset");
     const net::ChecksumSum filler = write_filler(out + kMinPayloadLen, size - kMinPayloadLen, id.session, id.seq);
-    net::ChecksumSum sum = net::checksum_add(0, out, kMinPayloadLen);
-    add_word(sum, filler);
-    return sum;
+    return net::checksum_combine(net::checksum_add(0, out, kMinPayloadLen), filler);
 }
 
 std::string_view payload_status_name(PayloadStatus status) {

@@ -31,6 +31,13 @@ inline uint64_t memory_order(uint16_t host_value) {
 
 }  // namespace checksum_detail
 
+// Two sums in one (or a 64-bit word, as it lies in memory, added to a sum): a 64-bit add with
+// end-around carry, since 2^64 = 1 mod 0xffff.
+inline ChecksumSum checksum_combine(ChecksumSum a, ChecksumSum b) {
+    a += b;
+    return a + (a < b);
+}
+
 // Adds `len` bytes to `sum`. Whole 64-bit words are added with end-around carry (x86-64: one
 // add-with-carry chain, as Linux's csum_partial does): 2^64 = 2^16 = 1 mod 0xffff, so every
 // lane folds the same way (RFC 1071 §2(C)). `data` needs no alignment; an odd length pads with a
@@ -49,10 +56,7 @@ inline ChecksumSum checksum_add(ChecksumSum sum, const uint8_t* data, size_t len
                 : "r"(w[0]), "r"(w[1]), "r"(w[2]), "r"(w[3])
                 : "cc");
 #else
-        for (uint64_t x : w) {
-            sum += x;
-            sum += sum < x;  // end-around carry
-        }
+        for (uint64_t x : w) sum = checksum_combine(sum, x);
 #endif
         data += 32;
         len -= 32;
@@ -60,8 +64,7 @@ inline ChecksumSum checksum_add(ChecksumSum sum, const uint8_t* data, size_t len
     while (len >= 8) {
         uint64_t w;
         std::memcpy(&w, data, sizeof(w));
-        sum += w;
-        sum += sum < w;  // end-around carry
+        sum = checksum_combine(sum, w);
         data += 8;
         len -= 8;
     }
@@ -155,23 +158,27 @@ inline uint16_t ipv6_pseudo_header_checksum(const uint8_t* src, const uint8_t* d
 // The UDP checksum of the `udp_len` bytes at `udp` (header and payload, udp_len >= 8) under the
 // pseudo-header sum `pseudo`, computed as if the checksum field were zero. A result of 0 is sent
 // as 0xffff (RFC 768: 0 means "no checksum"; RFC 8200 §8.1 keeps that rule for IPv6).
-inline uint16_t udp_checksum(ChecksumSum pseudo, const uint8_t* udp, uint32_t udp_len) {
-    ChecksumSum sum = checksum_add(pseudo, udp, udp_len);
+namespace checksum_detail {
+
+// The UDP checksum from the sum over pseudo-header, header and payload, taking out whatever the
+// checksum field at udp + 6 holds.
+inline uint16_t finish_udp(ChecksumSum sum, const uint8_t* udp) {
     sum = checksum_add_word(sum, static_cast<uint16_t>(~load_be16(udp + 6)));  // subtracts it
     const auto checksum = static_cast<uint16_t>(~checksum_fold(sum));
     return checksum == 0 ? 0xffff : checksum;
+}
+
+}  // namespace checksum_detail
+
+inline uint16_t udp_checksum(ChecksumSum pseudo, const uint8_t* udp, uint32_t udp_len) {
+    return checksum_detail::finish_udp(checksum_add(pseudo, udp, udp_len), udp);
 }
 
 // The UDP checksum when the payload's sum is known already (its writer summed it while writing):
 // only the 8 header bytes at `udp` are read. `payload_sum` is checksum_add(0, payload, len) of the
 // payload as it stands, which follows the header at an even offset. Same result as udp_checksum.
 inline uint16_t udp_checksum_with_payload_sum(ChecksumSum pseudo, const uint8_t* udp, ChecksumSum payload_sum) {
-    ChecksumSum sum = checksum_add(pseudo, udp, 8);
-    sum = checksum_add_word(sum, static_cast<uint16_t>(~load_be16(udp + 6)));  // subtracts it
-    sum += payload_sum;
-    sum += sum < payload_sum;  // end-around carry
-    const auto checksum = static_cast<uint16_t>(~checksum_fold(sum));
-    return checksum == 0 ? 0xffff : checksum;
+    return checksum_detail::finish_udp(checksum_combine(checksum_add(pseudo, udp, 8), payload_sum), udp);
 }
 
 // True when the datagram's checksum field is correct. The field must not be 0: whether 0 is

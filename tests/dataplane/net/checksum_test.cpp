@@ -68,6 +68,22 @@ TEST(Checksum, SumsChainAcrossBuffersOfEvenLength) {
     EXPECT_EQ(checksum_fold(checksum_add(first, buf.data() + 62, 138)), reference_sum(buf.data(), 200));
 }
 
+// Two sums made apart (split at an even offset) combine to the sum of the whole, also when the
+// 64-bit add carries out (all-ones data).
+TEST(Checksum, CombinedSumsEqualTheSumOfTheWhole) {
+    std::mt19937 rng(11);
+    Bytes random(300), ones(300, 0xff);
+    for (auto& b : random) b = static_cast<uint8_t>(rng());
+    for (const Bytes* buf : {&random, &ones}) {
+        for (size_t split : {0u, 2u, 8u, 36u, 64u, 150u, 300u}) {
+            const ChecksumSum a = checksum_add(0, buf->data(), split);
+            const ChecksumSum b = checksum_add(0, buf->data() + split, buf->size() - split);
+            EXPECT_EQ(checksum_fold(checksum_combine(a, b)), reference_sum(buf->data(), buf->size())) << split;
+        }
+    }
+    EXPECT_EQ(checksum_fold(checksum_combine(~uint64_t{0}, 1)), checksum_fold(1));  // 2^64 - 1 + 1 wraps to 1
+}
+
 // The IPv4 header of a frame made with scapy 2.5:
 //   Ether(src='02:00:00:00:00:01',dst='02:00:00:00:00:02')/IP(src='192.0.2.1',
 //   dst='198.51.100.2',id=0,flags='DF',ttl=64)/UDP(sport=5004,dport=6000)/payload
@@ -173,6 +189,7 @@ TEST(Checksum, UdpChecksumZeroIsSentAsAllOnes) {
     ASSERT_EQ(checksum_fold(checksum_add(pseudo, udp.data(), udp.size())), 0xffff);
     const uint16_t checksum = udp_checksum(pseudo, udp.data(), 10);
     EXPECT_EQ(checksum, 0xffff);
+    EXPECT_EQ(udp_checksum_with_payload_sum(pseudo, udp.data(), checksum_add(0, udp.data() + 8, 2)), 0xffff);
     test::put16(udp, 6, checksum);
     EXPECT_TRUE(udp_checksum_ok(pseudo, udp.data(), 10));
     EXPECT_EQ(get16(udp, 6), 0xffff);
