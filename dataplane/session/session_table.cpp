@@ -136,14 +136,10 @@ SessionTable::SessionTable(const TableConfig& config) : config_(config) {
         index.addresses = *addrs[side];
         index.build();
         if (index.addresses.empty()) continue;
-        constexpr size_t kHugePage = size_t{2} << 20;
-        const size_t bytes = (index.addresses.size() * 65536 * sizeof(PortEntry) + kHugePage - 1) / kHugePage * kHugePage;
-        void* block = std::aligned_alloc(kHugePage, bytes);
-        if (!block) throw std::bad_alloc();
-        madvise(block, bytes, MADV_HUGEPAGE);  // advice only: without THP it is ordinary memory
-        auto* entries = static_cast<PortEntry*>(block);
-        std::uninitialized_value_construct_n(entries, index.addresses.size() * 65536);  // all 0
-        index.entries.reset(entries);
+        const size_t count = index.addresses.size() * 65536;
+        auto* entries = static_cast<PortEntry*>(srtp::map_huge(count * sizeof(PortEntry)));
+        std::uninitialized_value_construct_n(entries, count);  // all 0
+        index.entries = {entries, SideIndex::Unmap{count * sizeof(PortEntry)}};
     }
     slots_.reset(new std::atomic<Session*>[config_.max_sessions]());
     free_slots_.reserve(config_.max_sessions);

@@ -20,6 +20,7 @@
 
 #include "dataplane/api/types.hpp"
 #include "dataplane/session/session.hpp"
+#include "dataplane/srtp/hugepage_slab.hpp"
 
 struct rte_rcu_qsbr;
 
@@ -105,13 +106,14 @@ public:
 private:
     struct SideIndex {
         std::vector<net::IpAddr> addresses;
-        // 65536 entries per address, every address's in one block advised as transparent huge
-        // pages: with many sessions each packet's entry is a cache miss, and should not be a TLB
+        // 65536 entries per address, every address's in one block of transparent huge pages
+        // (srtp::map_huge): with many sessions each packet's entry is a cache miss, and should not be a TLB
         // miss as well.
-        struct Free {
-            void operator()(PortEntry* p) const { std::free(p); }
+        struct Unmap {
+            size_t bytes;
+            void operator()(PortEntry* p) const { srtp::unmap_huge(p, bytes); }
         };
-        std::unique_ptr<PortEntry[], Free> entries;
+        std::unique_ptr<PortEntry[], Unmap> entries;
         PortEntry* ports(size_t address) const { return entries.get() + (address << 16); }
         // Open addressing over `addresses`: index + 1, or 0 for an empty bucket. A gateway with a
         // million sessions needs dozens of addresses per side; a scan would cost a compare each.

@@ -2,10 +2,36 @@
 
 #include <sys/mman.h>
 
-#include <cstdlib>
+#include <cstdint>
 #include <new>
 
 namespace msf::srtp {
+
+namespace {
+size_t huge_size(size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
+}  // namespace
+
+void* map_huge(size_t bytes) {
+    const size_t size = huge_size(bytes);
+    if (size == 0) throw std::bad_alloc();
+    // Map one huge page more than needed and trim both ends to the 2 MiB boundary: the kernel
+    // only backs aligned 2 MiB ranges with huge pages.
+    void* raw = mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) throw std::bad_alloc();
+    const auto start = reinterpret_cast<uintptr_t>(raw);
+    const uintptr_t aligned = (start + kHugePage - 1) & ~(uintptr_t{kHugePage} - 1);
+    if (aligned > start) munmap(raw, aligned - start);
+    if (const size_t tail = start + kHugePage - aligned; tail > 0)
+        munmap(reinterpret_cast<void*>(aligned + size), tail);
+    void* p = reinterpret_cast<void*>(aligned);
+    // Advice only: with transparent huge pages off, this is ordinary memory.
+    madvise(p, size, MADV_HUGEPAGE);
+    return p;
+}
+
+void unmap_huge(void* p, size_t bytes) noexcept {
+    if (p) munmap(p, huge_size(bytes));
+}
 
 HugePageSlab::HugePageSlab(size_t block_size)
     : block_((block_size + kAlign - 1) / kAlign * kAlign) {
@@ -13,7 +39,7 @@ HugePageSlab::HugePageSlab(size_t block_size)
 }
 
 HugePageSlab::~HugePageSlab() {
-    for (void* c : chunks_) std::free(c);
+    for (void* c : chunks_) unmap_huge(c, kChunk);
 }
 
 void* HugePageSlab::allocate() {
@@ -24,11 +50,13 @@ void* HugePageSlab::allocate() {
         return block;
     }
     if (left_ < block_) {
-        void* chunk = std::aligned_alloc(kChunk, kChunk);
-        if (!chunk) throw std::bad_alloc();
-        // Advice only: with transparent huge pages off, the chunk is ordinary memory.
-        madvise(chunk, kChunk, MADV_HUGEPAGE);
-        chunks_.push_back(chunk);
+        void* chunk = map_huge(kChunk);
+        try {
+            chunks_.push_back(chunk);
+        } catch (...) {
+            unmap_huge(chunk, kChunk);
+            throw;
+        }
         free_.reserve(chunks_.size() * (kChunk / block_));  // room for every block: deallocate never allocates
         next_ = static_cast<char*>(chunk);
         left_ = kChunk;

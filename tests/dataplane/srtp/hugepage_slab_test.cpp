@@ -5,6 +5,9 @@
 
 #include <cstdint>
 #include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <new>
 #include <set>
 #include <thread>
@@ -96,6 +99,66 @@ TEST(HugePageSlab, ContextsComeFromTheSlabAndStillWork) {
     }
     contexts.clear();  // destroyed (keys zeroed) and given back
     EXPECT_TRUE(Context::create(p));
+}
+
+// The "THPeligible" line of the mapping that holds p in /proc/self/smaps: 1 when the kernel may
+// back it with transparent huge pages; -1 when there is no such mapping or line.
+int thp_eligible(const void* p) {
+    std::ifstream smaps("/proc/self/smaps");
+    const auto a = reinterpret_cast<uintptr_t>(p);
+    bool inside = false;
+    for (std::string line; std::getline(smaps, line);) {
+        uintptr_t lo, hi;
+        char dash;
+        std::istringstream head(line);
+        if (head >> std::hex >> lo >> dash >> hi && dash == '-') {
+            inside = lo <= a && a < hi;
+        } else if (inside && line.rfind("THPeligible:", 0) == 0) {
+            return std::stoi(line.substr(12));
+        }
+    }
+    return -1;
+}
+
+bool thp_never() {
+    std::ifstream f("/sys/kernel/mm/transparent_hugepage/enabled");
+    std::string mode;
+    std::getline(f, mode);
+    return !f || mode.find("[never]") != std::string::npos;
+}
+
+TEST(MapHuge, GivesZeroedMemoryAlignedToAndRoundedUpToHugePages) {
+    const size_t bytes = kHugePage + 100;
+    auto* p = static_cast<uint8_t*>(map_huge(bytes));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % kHugePage, 0u);
+    for (size_t i = 0; i < 2 * kHugePage; i += 4096) EXPECT_EQ(p[i], 0) << i;
+    std::memset(p, 0xa5, 2 * kHugePage);  // the rounded-up size is all ours
+    EXPECT_EQ(p[2 * kHugePage - 1], 0xa5);
+    unmap_huge(p, bytes);
+    EXPECT_THROW(map_huge(0), std::bad_alloc);
+    unmap_huge(nullptr, 0);  // like free(nullptr)
+}
+
+TEST(MapHuge, TheMappingIsAdvisedForHugePages) {
+    if (thp_never()) GTEST_SKIP() << "transparent huge pages are off on this machine";
+    void* p = map_huge(2 * kHugePage);
+    // THP in "madvise" mode makes only advised mappings eligible (in "always" mode every one is,
+    // which this cannot tell apart).
+    EXPECT_EQ(thp_eligible(p), 1);
+    EXPECT_EQ(thp_eligible(static_cast<uint8_t*>(p) + 2 * kHugePage - 1), 1);
+    unmap_huge(p, 2 * kHugePage);
+}
+
+TEST(MapHuge, SlabChunksAreHugePageAligned) {
+    HugePageSlab slab(HugePageSlab::kChunk);  // one block per chunk: each block is a chunk
+    void* a = slab.allocate();
+    void* b = slab.allocate();
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(a) % kHugePage, 0u);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(b) % kHugePage, 0u);
+    if (!thp_never()) {
+        EXPECT_EQ(thp_eligible(b), 1);
+    }
 }
 
 }  // namespace
