@@ -6,9 +6,9 @@ Per run: msf-dataplane on net_ring vdevs (no NIC, no hugepages; its busy-polling
 and CONNECTIONS msf-pcscf load clients at once, each running CALLS calls (AAR -> dataplane
 installed -> AAA, then BYE -> STR -> dataplane removed -> STA) with CONCURRENCY requests in
 flight. Reports, as the median of REPEAT runs: installs/s and removals/s (summed over the
-clients, from msf-pcscf's own windows), AAR->AAA median latency, and msf-controld's CPU time per
-install+removal pair (so the figure can be read apart from the load client's share of the
-machine).
+clients, from msf-pcscf's own windows), AAR->AAA median latency, and the CPU time per call of
+msf-controld, of msf-dataplane's control thread and of the load clients (theirs including their
+start-up), so that the figure can be read apart from the load's share of the machine.
 
 On a machine with cores to spare, --controld-cpu pins msf-controld to one CPU (the target is
 installs per second on ONE core), --dataplane-cpus gives msf-dataplane its own (its worker then
@@ -22,6 +22,7 @@ usage: bench/install_rate.py [--build DIR] [--connections 1,4] [--calls N] [--co
 import argparse
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -118,6 +119,9 @@ def one_run(build, connections, calls, concurrency, keep, pins):
         cpu_before = cpu_seconds(cd.pid)
         # msf-dataplane's main thread (tid = pid) runs its control socket; its workers poll.
         dp_cpu_before = cpu_seconds(dp.pid, dp.pid)
+        # The clients are the only children reaped in between: their CPU time, to show how much of
+        # a small machine the load itself takes.
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         clients = []
         for c in range(connections):
             cmd = [f"{build}/controlplane/pcscf/msf-pcscf", "--msf", f"127.0.0.1:{port}",
@@ -139,6 +143,8 @@ def one_run(build, connections, calls, concurrency, keep, pins):
                 raise RuntimeError(f"msf-pcscf exited {p.returncode}: {err.strip()[-500:]}")
         cpu = cpu_seconds(cd.pid) - cpu_before
         dp_cpu = cpu_seconds(dp.pid, dp.pid) - dp_cpu_before
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        client_cpu = (children.ru_utime + children.ru_stime) - (children_before.ru_utime + children_before.ru_stime)
         ok = all(r["ok"] for r in reports)
         for r in reports:
             if not r["ok"]:  # what went wrong, in msf-pcscf's words (counts by result)
@@ -152,6 +158,7 @@ def one_run(build, connections, calls, concurrency, keep, pins):
             "aar_aaa_median_us": statistics.median(r["latency_us"]["aar_aaa"]["median"] for r in reports),
             "controld_cpu_us_per_call": 1e6 * cpu / max(installs, 1),
             "dataplane_cpu_us_per_call": 1e6 * dp_cpu / max(installs, 1),
+            "client_cpu_us_per_call": 1e6 * client_cpu / max(installs, 1),
         }
     finally:
         for p in reversed(procs):
@@ -183,7 +190,7 @@ def main():
     if args.smoke:
         args.calls, args.repeat, args.connections = 200, 1, "1,2"
     print(f"{'connections':>11} {'installs/s':>11} {'removals/s':>11} {'AAR->AAA median':>16} "
-          f"{'controld CPU/call':>18} {'dataplane ctl CPU/call':>22}   (median of {args.repeat}, {args.calls} calls per connection, "
+          f"{'controld CPU/call':>18} {'dataplane ctl CPU/call':>22} {'clients CPU/call':>17}   (median of {args.repeat}, {args.calls} calls per connection, "
           f"{args.concurrency} in flight{', installs only' if args.keep else ''})")
     failed = False
     for conns in (int(c) for c in args.connections.split(",")):
@@ -191,10 +198,10 @@ def main():
         failed |= not all(r["ok"] for r in runs)
         med = {k: statistics.median(r[k] for r in runs) for k in
                ("installs_per_s", "removals_per_s", "aar_aaa_median_us", "controld_cpu_us_per_call",
-                "dataplane_cpu_us_per_call")}
+                "dataplane_cpu_us_per_call", "client_cpu_us_per_call")}
         print(f"{conns:>11} {med['installs_per_s']:>11.0f} {med['removals_per_s']:>11.0f} "
               f"{med['aar_aaa_median_us']:>13.0f} us {med['controld_cpu_us_per_call']:>15.1f} us"
-              f" {med['dataplane_cpu_us_per_call']:>19.1f} us"
+              f" {med['dataplane_cpu_us_per_call']:>19.1f} us {med['client_cpu_us_per_call']:>14.1f} us"
               + ("" if all(r["ok"] for r in runs) else "   FAILED (see msf-pcscf's report)"))
     return 1 if failed else 0
 
