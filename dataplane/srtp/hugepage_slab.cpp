@@ -5,6 +5,17 @@
 #include <cstdint>
 #include <new>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define MSF_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
+#define MSF_LSAN 1
+#endif
+#endif
+#ifdef MSF_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 namespace msf::srtp {
 
 namespace {
@@ -26,11 +37,20 @@ void* map_huge(size_t bytes) {
     void* p = reinterpret_cast<void*>(aligned);
     // Advice only: with transparent huge pages off, this is ordinary memory.
     madvise(p, size, MADV_HUGEPAGE);
+#ifdef MSF_LSAN
+    // LeakSanitizer only looks for pointers in memory it allocated: objects in these blocks
+    // (a session's spec, its contexts' owners) would make what they point to look leaked.
+    __lsan_register_root_region(p, size);
+#endif
     return p;
 }
 
 void unmap_huge(void* p, size_t bytes) noexcept {
-    if (p) munmap(p, huge_size(bytes));
+    if (!p) return;
+#ifdef MSF_LSAN
+    __lsan_unregister_root_region(p, huge_size(bytes));
+#endif
+    munmap(p, huge_size(bytes));
 }
 
 HugePageSlab::HugePageSlab(size_t block_size)
