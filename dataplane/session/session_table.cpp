@@ -5,7 +5,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <rte_rcu_qsbr.h>
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstdlib>

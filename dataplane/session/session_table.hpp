@@ -107,8 +107,8 @@ private:
     struct SideIndex {
         std::vector<net::IpAddr> addresses;
         // 65536 entries per address, every address's in one block of transparent huge pages
-        // (srtp::map_huge): with many sessions each packet's entry is a cache miss, and should not be a TLB
-        // miss as well.
+        // (srtp::map_huge): with many sessions each packet's entry is a cache miss, and should
+        // not be a TLB miss as well.
         struct Unmap {
             size_t bytes;
             void operator()(PortEntry* p) const { srtp::unmap_huge(p, bytes); }

@@ -23,8 +23,9 @@ size_t huge_size(size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kH
 }  // namespace
 
 void* map_huge(size_t bytes) {
+    // Room for the rounding and the alignment slack below, without wrapping around.
+    if (bytes == 0 || bytes > SIZE_MAX - 2 * kHugePage) throw std::bad_alloc();
     const size_t size = huge_size(bytes);
-    if (size == 0) throw std::bad_alloc();
     // Map one huge page more than needed and trim both ends to the 2 MiB boundary: the kernel
     // only backs aligned 2 MiB ranges with huge pages.
     void* raw = mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

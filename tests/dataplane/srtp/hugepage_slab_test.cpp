@@ -137,6 +137,8 @@ TEST(MapHuge, GivesZeroedMemoryAlignedToAndRoundedUpToHugePages) {
     EXPECT_EQ(p[2 * kHugePage - 1], 0xa5);
     unmap_huge(p, bytes);
     EXPECT_THROW(map_huge(0), std::bad_alloc);
+    EXPECT_THROW(map_huge(SIZE_MAX), std::bad_alloc);  // would wrap when rounded up
+    EXPECT_THROW(map_huge(SIZE_MAX - kHugePage), std::bad_alloc);
     unmap_huge(nullptr, 0);  // like free(nullptr)
 }
 
