@@ -7,6 +7,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -163,11 +164,12 @@ void SessionTable::SideIndex::build() {
     while (size < 2 * addresses.size()) size *= 2;
     buckets.assign(size, 0);
     bucket_mask = size - 1;
+    buckets_log2 = static_cast<uint32_t>(std::countr_zero(size));
     for (size_t a = 0; a < addresses.size(); ++a) {
         const net::IpAddr& ip = addresses[a];
         if (ip.empty()) throw std::invalid_argument("a side address without a family");
         if (find(ip.family, ip.bytes.data()) >= 0) continue;  // a duplicate: the first one serves
-        uint32_t b = hash(ip.family, ip.bytes.data()) >> 16;
+        uint32_t b = address_home_bucket(ip.family, ip.bytes.data(), buckets_log2);
         while (buckets[b & bucket_mask] != 0) ++b;
         buckets[b & bucket_mask] = static_cast<uint16_t>(a + 1);
     }

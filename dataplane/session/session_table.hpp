@@ -26,6 +26,16 @@ struct rte_rcu_qsbr;
 
 namespace msf::dp {
 
+// The home bucket of a local address among 2^buckets_log2 (1..31) in the session table's address
+// index: Fibonacci hashing, whose product's TOP bits mix every input bit. (The bits from 16 up,
+// which the index once used, ignore an IPv4 address's last octet, loaded as the top byte, so a
+// gateway's addresses in one /24 shared one home bucket and every lookup walked the whole chain.)
+inline uint32_t address_home_bucket(net::Family family, const uint8_t* ip, uint32_t buckets_log2) {
+    uint32_t w[4] = {0, 0, 0, 0};
+    std::memcpy(w, ip, family == net::Family::ipv4 ? 4 : 16);
+    return ((w[0] ^ w[1] ^ w[2] ^ w[3]) * 0x9E3779B1u) >> (32 - buckets_log2);
+}
+
 struct TableConfig {
     uint32_t max_sessions = 1'000'000;
     uint32_t max_workers = 64;               // QSBR reader threads
@@ -119,16 +129,12 @@ private:
         // million sessions needs dozens of addresses per side; a scan would cost a compare each.
         std::vector<uint16_t> buckets;
         uint32_t bucket_mask = 0;
+        uint32_t buckets_log2 = 0;
 
-        static uint32_t hash(net::Family family, const uint8_t* ip) {
-            uint32_t w[4] = {0, 0, 0, 0};
-            std::memcpy(w, ip, family == net::Family::ipv4 ? 4 : 16);
-            return (w[0] ^ w[1] ^ w[2] ^ w[3]) * 0x9E3779B1u;  // Fibonacci hashing
-        }
         void build();
         int find(net::Family family, const uint8_t* ip) const {
             if (family == net::Family::none || buckets.empty()) return -1;
-            for (uint32_t b = hash(family, ip) >> 16;; ++b) {
+            for (uint32_t b = address_home_bucket(family, ip, buckets_log2);; ++b) {
                 const uint16_t i = buckets[b & bucket_mask];
                 if (i == 0) return -1;
                 if (net::same_ip(addresses[i - 1], family, ip)) return i - 1;

@@ -4,7 +4,9 @@
 #include <rte_rcu_qsbr.h>
 
 #include <atomic>
+#include <bit>
 #include <random>
+#include <set>
 #include <thread>
 
 namespace msf::dp {
@@ -48,6 +50,49 @@ const uint8_t* bytes(const char* text) {
     static thread_local net::IpAddr a;
     a = ip(text);
     return a.bytes.data();
+}
+
+// A gateway's media addresses are usually neighbours in one prefix: their home buckets must
+// spread, or every lookup walks one long probe chain.
+TEST(AddressHash, NeighbouringAddressesSpreadOverTheBuckets) {
+    for (const uint32_t buckets : {64u, 512u}) {
+        const auto log2 = static_cast<uint32_t>(std::countr_zero(buckets));
+        std::set<uint32_t> v4_homes, v6_homes;
+        for (uint32_t a = 0; a < buckets / 2; ++a) {
+            const uint8_t v4[4] = {198, 18, uint8_t(a >> 8), uint8_t(a)};
+            v4_homes.insert(address_home_bucket(net::Family::ipv4, v4, log2));
+            uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8};
+            v6[14] = uint8_t(a >> 8);
+            v6[15] = uint8_t(a);
+            v6_homes.insert(address_home_bucket(net::Family::ipv6, v6, log2));
+        }
+        // Half as many keys as buckets: a fair spread fills well over a third of them.
+        EXPECT_GT(v4_homes.size(), buckets / 3) << buckets;
+        EXPECT_GT(v6_homes.size(), buckets / 3) << buckets;
+    }
+}
+
+TEST(SessionTable, AddressesOfOnePrefixAreAllFound) {
+    TableConfig tc;
+    tc.max_sessions = 64;
+    tc.port_min = 10000;
+    tc.port_max = 20000;
+    for (uint32_t a = 1; a <= 40; ++a) {
+        const uint8_t v4[4] = {192, 0, 2, uint8_t(a)};
+        tc.access_addresses.push_back(net::IpAddr::v4(v4));
+        const uint8_t core[4] = {198, 51, 100, uint8_t(a)};
+        tc.core_addresses.push_back(net::IpAddr::v4(core));
+    }
+    SessionTable table(tc);
+    for (uint32_t a = 1; a <= 40; ++a) {
+        const uint8_t v4[4] = {192, 0, 2, uint8_t(a)};
+        const uint8_t core[4] = {198, 51, 100, uint8_t(a)};
+        EXPECT_NE(table.port_entry_of(api::Side::access, net::Family::ipv4, v4, 10000), nullptr) << a;
+        EXPECT_NE(table.port_entry_of(api::Side::core, net::Family::ipv4, core, 10000), nullptr) << a;
+        EXPECT_EQ(table.port_entry_of(api::Side::core, net::Family::ipv4, v4, 10000), nullptr) << a;
+    }
+    const uint8_t other[4] = {192, 0, 2, 41};
+    EXPECT_EQ(table.port_entry_of(api::Side::access, net::Family::ipv4, other, 10000), nullptr);
 }
 
 TEST(SessionTable, AddedSessionIsFoundOnEveryLocalPortOfBothLegs) {
