@@ -23,7 +23,18 @@ std::optional<IpAddr> IpAddr::parse(std::string_view text) {
 
 std::string IpAddr::to_string() const {
     char buf[INET6_ADDRSTRLEN] = "-";
-    if (is_v4()) inet_ntop(AF_INET, bytes.data(), buf, sizeof(buf));
+    if (is_v4()) {
+        // Dotted quad by hand: inet_ntop formats IPv4 through sprintf, which was an eighth of
+        // the load client's time per call (every IPFilterRule names two addresses).
+        std::string out;
+        out.reserve(15);
+        for (size_t i = 0; i < 4; ++i) {
+            if (i > 0) out.push_back('.');
+            char digits[3];
+            out.append(digits, std::to_chars(digits, digits + sizeof digits, bytes[i]).ptr);
+        }
+        return out;
+    }
     if (is_v6()) inet_ntop(AF_INET6, bytes.data(), buf, sizeof(buf));
     return buf;
 }

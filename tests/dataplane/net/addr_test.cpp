@@ -26,6 +26,14 @@ TEST(IpAddr, ParsesAndFormatsBothFamilies) {
     EXPECT_EQ(IpAddr{}.to_string(), "-");
 }
 
+TEST(IpAddr, FormatsEveryIpv4OctetWidth) {
+    for (const char* text : {"0.0.0.0", "255.255.255.255", "10.0.100.9", "1.22.133.4", "198.51.100.20"}) {
+        const auto addr = IpAddr::parse(text);
+        ASSERT_TRUE(addr) << text;
+        EXPECT_EQ(addr->to_string(), text);
+    }
+}
+
 TEST(IpAddr, RejectsMalformedText) {
     for (const char* bad : {"", "192.0.2", "192.0.2.256", "192.0.2.1 ", " 192.0.2.1", "2001:db8:::1",
                             "2001:db8::g", "[2001:db8::1]", "localhost", "1.2.3.4/24"})
