@@ -40,6 +40,7 @@ void ControlClient::close() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
     in_.clear();
+    in_start_ = 0;
     // Request ids start again on the next connection: nothing unanswered here will be answered.
     if (in_flight_) fail_in_flight(unavailable("connection closed"));
 }
@@ -98,14 +99,14 @@ Result ControlClient::send_frame(std::span<const uint8_t> frame, int64_t deadlin
 
 ControlClient::Wait ControlClient::receive(int64_t deadline_ms, Message* message, Result* failure) {
     for (;;) {
-        const FrameCheck check = check_frame(in_);
+        const FrameCheck check = check_frame(unread());
         if (check.state == FrameCheck::State::invalid) {
             *failure = lost("server sent a bad frame: " + check.error);
             return Wait::failed;
         }
         if (check.state == FrameCheck::State::complete) {
-            auto decoded = decode(std::span<const uint8_t>(in_).first(check.length));
-            in_.erase(in_.begin(), in_.begin() + static_cast<ptrdiff_t>(check.length));
+            auto decoded = decode(unread().first(check.length));
+            consume(check.length);
             if (!decoded) {
                 // The frame was whole, so the stream is still in step: the connection stays.
                 *failure = Result::failure(decoded.error().code,
@@ -127,10 +128,7 @@ ControlClient::Wait ControlClient::receive(int64_t deadline_ms, Message* message
             return Wait::failed;
         }
         if (ready == 0) return Wait::timeout;
-        const size_t old_size = in_.size();
-        in_.resize(old_size + kReadChunk);
-        const ssize_t n = ::recv(fd_, in_.data() + old_size, kReadChunk, MSG_DONTWAIT);
-        in_.resize(old_size + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+        const ssize_t n = recv_more();
         if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)) {
             // A server that closes with our request unread resets the connection (ECONNRESET).
             *failure = lost(n == 0 || errno == ECONNRESET ? closed_by_server()
@@ -140,21 +138,40 @@ ControlClient::Wait ControlClient::receive(int64_t deadline_ms, Message* message
     }
 }
 
+void ControlClient::consume(size_t length) {
+    in_start_ += length;
+    if (in_start_ == in_.size()) {
+        in_.clear();
+        in_start_ = 0;
+    }
+}
+
+ssize_t ControlClient::recv_more() {
+    // Replies already taken leave the buffer here, once per read: erasing each as it was taken
+    // moved the rest of a 64 KiB read per reply (5% of msf-controld's time per install).
+    if (in_start_ > 0) {
+        in_.erase(in_.begin(), in_.begin() + static_cast<ptrdiff_t>(in_start_));
+        in_start_ = 0;
+    }
+    const size_t old_size = in_.size();
+    in_.resize(old_size + kReadChunk);
+    const ssize_t n = ::recv(fd_, in_.data() + old_size, kReadChunk, MSG_DONTWAIT);
+    in_.resize(old_size + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+    return n;
+}
+
 std::string ControlClient::closed_by_server() {
     // The server may have said why before closing (too many clients, framing error): look for
     // an error answering no request among the bytes still unread.
     for (;;) {
-        const size_t old_size = in_.size();
-        in_.resize(old_size + kReadChunk);
-        const ssize_t n = ::recv(fd_, in_.data() + old_size, kReadChunk, MSG_DONTWAIT);
-        in_.resize(old_size + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+        const ssize_t n = recv_more();
         if (n <= 0) break;
     }
     for (;;) {
-        const FrameCheck check = check_frame(in_);
+        const FrameCheck check = check_frame(unread());
         if (check.state != FrameCheck::State::complete) break;
-        auto decoded = decode(std::span<const uint8_t>(in_).first(check.length));
-        in_.erase(in_.begin(), in_.begin() + static_cast<ptrdiff_t>(check.length));
+        auto decoded = decode(unread().first(check.length));
+        consume(check.length);
         if (!decoded) continue;
         if (const auto* error = std::get_if<ErrorReply>(&decoded->body); error && decoded->request_id == 0)
             closing_error_ = to_string(error->error);
@@ -227,10 +244,7 @@ Response<MessageBody> ControlClient::request(MessageBody body) {
 
 bool ControlClient::read_available(Result* failure) {
     for (;;) {
-        const size_t old_size = in_.size();
-        in_.resize(old_size + kReadChunk);
-        const ssize_t n = ::recv(fd_, in_.data() + old_size, kReadChunk, MSG_DONTWAIT);
-        in_.resize(old_size + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+        const ssize_t n = recv_more();
         if (n > 0) continue;
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;

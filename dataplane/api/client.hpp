@@ -6,6 +6,8 @@
 // does not decode as bad_message.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -132,6 +134,11 @@ private:
     // A whole reply that did not decode: the server answers in order, so it belongs to the
     // oldest request still waiting.
     void fail_oldest_in_flight(const Result& why);
+    // The bytes read and not yet taken as messages; consume() takes the first `length`.
+    std::span<const uint8_t> unread() const { return std::span<const uint8_t>(in_).subspan(in_start_); }
+    void consume(size_t length);
+    // One recv (MSG_DONTWAIT) of up to kReadChunk bytes appended to in_: recv's return value.
+    ssize_t recv_more();
     // Reads whatever is readable now into in_ without waiting; false if the link was lost.
     bool read_available(Result* failure);
     // Reads until one whole message is buffered; the message is left in *message.
@@ -148,6 +155,7 @@ private:
     int timeout_ms_;
     uint32_t next_request_id_ = 1;
     std::vector<uint8_t> in_;
+    size_t in_start_ = 0;  // in_[0, in_start_) was taken already
     std::deque<Event> events_;
     size_t events_dropped_ = 0;
     std::string closing_error_;  // an unsolicited error from the server, for the close message
