@@ -76,7 +76,7 @@ def pinned(cpus):
 SESSIONS_PER_ADDRESS = 24000  # ports 16384-65535, two per stream (RTP, RTCP), with room to spare
 
 
-def one_run(build, connections, calls, concurrency, keep, pins):
+def one_run(build, connections, calls, concurrency, keep, pins, full_calls):
     # Enough media addresses on each side for every session at once (--keep installs them all).
     addresses = range(10, 10 + max(1, -(-connections * calls // SESSIONS_PER_ADDRESS)))
     work = tempfile.mkdtemp(prefix="msf-install-rate-")
@@ -130,6 +130,8 @@ def one_run(build, connections, calls, concurrency, keep, pins):
                    "--ue-base", f"192.0.2.{100 + c}:10000", "--core-base", f"198.51.100.{100 + c}:10000"]
             if keep:
                 cmd.append("--keep")
+            if not full_calls:
+                cmd.append("--rx-only")
             client_cpus = pins["clients"]
             clients.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                             preexec_fn=pinned([client_cpus[c % len(client_cpus)]]
@@ -180,6 +182,8 @@ def main():
     ap.add_argument("--concurrency", type=int, default=256)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="installs only, no BYE/STR")
+    ap.add_argument("--full-calls", action="store_true",
+                    help="clients run whole calls (SIP, SDP rewriting, keys from UE SAs), not --rx-only")
     ap.add_argument("--smoke", action="store_true", help="tiny run, for CI: checks the runner works")
     ap.add_argument("--controld-cpu", type=int, help="pin msf-controld to this CPU")
     ap.add_argument("--dataplane-cpus", default="", help="msf-dataplane --lcores (main, worker)")
@@ -194,7 +198,7 @@ def main():
           f"{args.concurrency} in flight{', installs only' if args.keep else ''})")
     failed = False
     for conns in (int(c) for c in args.connections.split(",")):
-        runs = [one_run(args.build, conns, args.calls, args.concurrency, args.keep, pins) for _ in range(args.repeat)]
+        runs = [one_run(args.build, conns, args.calls, args.concurrency, args.keep, pins, args.full_calls) for _ in range(args.repeat)]
         failed |= not all(r["ok"] for r in runs)
         med = {k: statistics.median(r[k] for r in runs) for k in
                ("installs_per_s", "removals_per_s", "aar_aaa_median_us", "controld_cpu_us_per_call",

@@ -1,11 +1,13 @@
 #include "controlplane/pcscf/load_generator.hpp"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -14,6 +16,7 @@
 #include <ctime>
 #include <deque>
 #include <optional>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -71,6 +74,44 @@ keying::Expected<std::string> with_msrp_path(std::string_view sdp_text, const st
     return sdp->to_string();
 }
 
+// --rx-only's keys: OpenSSL DRBG output drawn a page at a time (one RAND_bytes call per key was
+// a quarter of the load client's time per call); bytes handed out are wiped from the pool.
+class RandomPool {
+public:
+    RandomPool() = default;
+    RandomPool(const RandomPool&) = delete;
+    RandomPool& operator=(const RandomPool&) = delete;
+    ~RandomPool() { OPENSSL_cleanse(pool_.data(), pool_.size()); }
+
+    bool fill(std::span<uint8_t> out) {
+        for (size_t done = 0; done < out.size();) {
+            if (used_ == pool_.size()) {
+                if (RAND_bytes(pool_.data(), static_cast<int>(pool_.size())) != 1) return false;
+                used_ = 0;
+            }
+            const size_t n = std::min(out.size() - done, pool_.size() - used_);
+            std::memcpy(out.data() + done, pool_.data() + used_, n);
+            OPENSSL_cleanse(pool_.data() + used_, n);
+            used_ += n;
+            done += n;
+        }
+        return true;
+    }
+
+private:
+    std::array<uint8_t, 4096> pool_{};
+    size_t used_ = pool_.size();
+};
+
+// A suite-sized master key and salt from the pool.
+keying::Expected<keying::MediaKeys> random_media_keys(RandomPool& pool, srtp::Suite suite) {
+    const auto& info = srtp::suite_info(suite);
+    keying::MediaKeys keys(suite, std::vector<uint8_t>(info.key_len), std::vector<uint8_t>(info.salt_len));
+    if (!pool.fill(keys.master_key) || !pool.fill(keys.master_salt))
+        return keying::make_error(keying::ErrorCode::crypto_failure, "RAND_bytes failed");
+    return keys;
+}
+
 struct SimulatedUe {
     UeIdentity identity;
     UeSecurity security;
@@ -120,7 +161,9 @@ struct LoadGenerator::State final : diameter::ApplicationHandler {
     bool stopping = false;  // our own DPR: the connection closing is no news
     std::string destination_realm;
 
-    std::vector<SimulatedUe> ues;
+    std::vector<SimulatedUe> ues;  // none with --rx-only
+    RandomPool key_pool;           // --rx-only's keys
+    const UeIdentity rx_only_ue{"ue", options.realm, {options.ue_base.addr, kSipPort}};  // its SDPs' o= line
     std::unique_ptr<TlsHandshaker> tls;
 
     std::unordered_map<uint64_t, std::unique_ptr<Call>> active;
@@ -379,14 +422,16 @@ struct LoadGenerator::State final : diameter::ApplicationHandler {
         auto owned = std::make_unique<Call>();
         Call& c = *owned;
         c.index = index;
-        c.ue = static_cast<uint32_t>(index % ues.size());
-        const SimulatedUe& ue = ues[c.ue];
+        c.ue = ues.empty() ? 0 : static_cast<uint32_t>(index % ues.size());
         const std::string serial = hex32(run_tag) + "-" + std::to_string(index + 1);
-        c.invite_ids = TransactionIds{serial + "@" + ue.identity.sip.addr.to_string(), "f" + serial, "z9hG4bKi" + serial, 1};
+        const net::IpAddr& sip_addr = ues.empty() ? options.ue_base.addr : ues[c.ue].identity.sip.addr;
+        c.invite_ids = TransactionIds{serial + "@" + sip_addr.to_string(), "f" + serial, "z9hG4bKi" + serial, 1};
         c.to_tag = "t" + serial;
         c.session_id = make_session_id(options.identity, run_tag, static_cast<uint32_t>(index));
         c.ue_media = stepped_endpoint(options.ue_base, index);
         c.core_media = stepped_endpoint(options.core_base, index);
+        if (options.rx_only) return start_rx_only_call(std::move(owned));
+        const SimulatedUe& ue = ues[c.ue];
 
         // The UE sends its INVITE.
         std::string offer = build_ue_offer_sdp(ue.identity, c.ue_media, index + 1, ue.e2ae);
@@ -440,6 +485,30 @@ struct LoadGenerator::State final : diameter::ApplicationHandler {
             }
         }
 
+        send_aar(std::move(owned), &ue);
+    }
+
+    // --rx-only: the AAR a full call would send for these endpoints (its SDPs in Codec-Data), with
+    // random keys in place of keys derived from a UE's SA.
+    void start_rx_only_call(std::unique_ptr<Call> owned) {
+        Call& c = *owned;
+        auto from_ue = random_media_keys(key_pool, options.suite);
+        if (!from_ue) return fail_start(std::move(owned), "UE->network key: " + from_ue.error().message);
+        c.from_ue = std::move(from_ue.value());
+        if (options.to_ue_key == ToUeKey::derived) {
+            auto to_ue = random_media_keys(key_pool, options.suite);
+            if (!to_ue) return fail_start(std::move(owned), "network->UE key: " + to_ue.error().message);
+            c.to_ue = std::move(to_ue.value());
+        }
+        c.ue_offer = build_ue_offer_sdp(rx_only_ue, c.ue_media, c.index + 1, true);
+        c.core_answer = build_core_answer_sdp(c.core_media, c.index + 1);
+        send_aar(std::move(owned), nullptr);
+    }
+
+    // The call's AAR, sent; `ue` (none with --rx-only) gives the MSRP component's PSK.
+    void send_aar(std::unique_ptr<Call> owned, const SimulatedUe* ue) {
+        Call& c = *owned;
+        const uint64_t index = c.index;
         AarRequest request;
         request.session_id = c.session_id;
         request.origin_host = options.identity;
@@ -459,8 +528,8 @@ struct LoadGenerator::State final : diameter::ApplicationHandler {
         component.from_ue = c.from_ue;
         component.to_ue = c.to_ue;
         request.components.push_back(std::move(component));
-        if (options.msrp_core) {
-            auto psk = keying::derive_msrp_psk(ue.security.network_side,
+        if (options.msrp_core && ue) {
+            auto psk = keying::derive_msrp_psk(ue->security.network_side,
                                                keying::CallBinding{std::string(c.invite.call_id()), kMsrpMediaIndex});
             if (!psk) return fail_start(std::move(owned), "MSRP PSK: " + psk.error().message);
             MsrpComponent msrp;
@@ -545,7 +614,7 @@ struct LoadGenerator::State final : diameter::ApplicationHandler {
         }
         ++report.aaa_ok;
         last_aaa = now;
-        if (!complete_setup(c, *aaa)) {
+        if (!(options.rx_only ? check_rx_only_answer(c, *aaa) : complete_setup(c, *aaa))) {
             end_call(index, false);
         } else if (options.keep) {
             end_call(index, true);
@@ -684,7 +753,22 @@ struct LoadGenerator::State final : diameter::ApplicationHandler {
         return true;
     }
 
+    // --rx-only: no SDP to rewrite, but the AAA must still give what a P-CSCF would need.
+    bool check_rx_only_answer(Call& c, const AaaResult& aaa) {
+        if (!aaa.address_of(kComponent)) return call_error(c, "AAA 2001 without MSF-Media-Address for component 1");
+        if (options.to_ue_key == ToUeKey::generated) {
+            const GeneratedToUeKey* key = aaa.to_ue_key_of(kComponent);
+            if (!key) return call_error(c, "AAA 2001 has no NETWORK_TO_UE key, and the AAR carried none");
+            if (key->keys.suite != options.suite) return call_error(c, "AAA 2001's NETWORK_TO_UE key is of another suite");
+        }
+        return true;
+    }
+
     void begin_bye(uint64_t index) {
+        if (options.rx_only) {  // no SIP: the call ends with its STR
+            pending_str.push_back(index);
+            return pump();
+        }
         auto it = active.find(index);
         if (it == active.end()) return;
         Call& c = *it->second;
@@ -771,13 +855,14 @@ struct LoadGenerator::State final : diameter::ApplicationHandler {
 
     void fill_settings() {
         report.msf = options.msf_identity + " at " + options.msf.to_string();
-        report.ues = options.ues;
+        report.ues = options.rx_only ? 0 : options.ues;  // --rx-only registers none
         report.calls = options.calls;
         report.key_source = std::string(key_source_choice_name(options.key_source));
         report.keys_in = options.keys_in == KeysIn::avp ? "avp" : "sdes";
         report.to_ue_key = options.to_ue_key == ToUeKey::derived ? "derived" : "generated";
         report.suite = std::string(srtp::suite_info(options.suite).name);
         report.keep = options.keep;
+        report.rx_only = options.rx_only;
     }
 
     void finish_report(Clock::duration wall) {
@@ -804,7 +889,7 @@ RunReport LoadGenerator::run() {
     State& s = *state_;
     const auto start = Clock::now();
     s.fill_settings();
-    if (s.open_calls_out() && s.register_ues() && s.connect()) s.run_calls();
+    if (s.open_calls_out() && (s.options.rx_only || s.register_ues()) && s.connect()) s.run_calls();
     s.disconnect();
     s.close_calls_out();
     s.finish_report(Clock::now() - start);

@@ -98,7 +98,7 @@ constexpr uint64_t kHourMs = 3600 * 1000;
 constexpr uint32_t kMaxUes = 1'000'000;
 constexpr uint64_t kMaxCalls = 100'000'000;
 
-constexpr std::array<PcscfOption, 26> kOptions = {{
+constexpr std::array<PcscfOption, 27> kOptions = {{
     {"msf", "IP:PORT", "the MSF's Diameter address (default 127.0.0.1:3868)",
      [](ParseState& s, std::string_view v) -> Result {
          const auto e = tools::parse_endpoint(v);
@@ -132,6 +132,11 @@ constexpr std::array<PcscfOption, 26> kOptions = {{
     {"keep", "", "send no BYE: leave every session installed in the MSF (for the demo)",
      [](ParseState& s, std::string_view) -> Result {
          s.options.keep = true;
+         return std::nullopt;
+     }},
+    {"rx-only", "", "Diameter only, to measure the MSF: no SIP, SDP rewriting or SA; random keys in the same AAR",
+     [](ParseState& s, std::string_view) -> Result {
+         s.options.rx_only = true;
          return std::nullopt;
      }},
     {"hairpin-pairs", "", "call 2k+1's UE->network key = call 2k's network->UE key, for msf-gen's hairpin",
@@ -262,6 +267,8 @@ PcscfParse parse_pcscf_args(std::span<const std::string_view> args) {
         return bad_value("--ue-base and --core-base are not of the same IP family (one IPFilterRule names both)");
     if (o.hairpin_pairs && o.to_ue_key != ToUeKey::derived)
         return bad_value("--hairpin-pairs needs --to-ue-key derived (call 2k+1's AAR carries call 2k's key)");
+    if (o.rx_only && (o.hairpin_pairs || o.msrp_core || !o.calls_out.empty()))
+        return bad_value("--rx-only has no UE security associations, which --hairpin-pairs, --msrp and --calls-out need");
     if (o.identity == o.msf_identity)
         return bad_value("--identity and --msf-identity are the same");
     if (o.msrp_core && o.msrp_core->addr.family != o.ue_base.addr.family)

@@ -41,6 +41,11 @@ struct PcscfOptions {
     uint32_t concurrency = 64;                     // Diameter requests (AAR + STR) in flight
     uint64_t hold_ms = 0;                          // a call's time up before its BYE
     bool keep = false;                             // no BYE: sessions stay installed
+    // Diameter only, to measure the MSF: no registration, SIP or SDP rewriting, and random keys
+    // instead of keys derived from an SA; each call is AAR (built as a full call builds it) ->
+    // AAA read and checked -> STR -> STA. Excludes what needs a UE's SA (--hairpin-pairs,
+    // --msrp, --calls-out).
+    bool rx_only = false;
     // Call 2k+1's UE->network key = call 2k's network->UE key (msf-gen's hairpin benchmark;
     // call_record.hpp). Needs derived network->UE keys: a generated one is known only after the
     // AAA of call 2k, too late for call 2k+1's AAR.

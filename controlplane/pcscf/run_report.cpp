@@ -86,7 +86,7 @@ std::string format_report_text(const RunReport& r) {
     line("msf", r.msf);
     line("settings", std::to_string(r.ues) + " UEs, " + std::to_string(r.calls) + " calls, key source " +
                          r.key_source + ", keys in " + r.keys_in + ", network->UE key " + r.to_ue_key + ", " +
-                         r.suite + (r.keep ? ", sessions kept" : ""));
+                         r.suite + (r.keep ? ", sessions kept" : "") + (r.rx_only ? ", Diameter only" : ""));
     line("registered", std::to_string(r.registered) + " (e2ae acknowledged " + std::to_string(r.e2ae_acknowledged) + ")");
     line("invites", std::to_string(r.invites) + " (e2ae " + std::to_string(r.invites_e2ae) + ", plain " +
                         std::to_string(r.invites_plain) + ")");
@@ -123,7 +123,7 @@ std::string format_report_json(const RunReport& r) {
     j["wall_s"] = r.wall_s;
     j["settings"] = {{"ues", r.ues},           {"calls", r.calls},         {"key_source", r.key_source},
                      {"keys_in", r.keys_in},   {"to_ue_key", r.to_ue_key}, {"suite", r.suite},
-                     {"keep", r.keep}};
+                     {"keep", r.keep},         {"rx_only", r.rx_only}};
     Json c;
     c["registered"] = r.registered;
     c["e2ae_acknowledged"] = r.e2ae_acknowledged;

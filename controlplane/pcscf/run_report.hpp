@@ -31,6 +31,7 @@ struct RunReport {
     std::string to_ue_key;    // derived | generated
     std::string suite;
     bool keep = false;
+    bool rx_only = false;     // Diameter only: no registration, SIP or SDP (--rx-only)
 
     // Registration.
     uint64_t registered = 0;         // 200 OK read by the UE
@@ -73,7 +74,8 @@ struct RunReport {
 std::string format_report_text(const RunReport& report);
 // One JSON object (indented), the same facts as the text:
 //   {"msf": "...", "ok": true, "fatal": "", "errors": [...], "wall_s": 1.2,
-//    "settings": {"ues", "calls", "key_source", "keys_in", "to_ue_key", "suite", "keep"},
+//    "settings": {"ues", "calls", "key_source", "keys_in", "to_ue_key", "suite", "keep",
+//                 "rx_only"},
 //    "counts": {"registered", "e2ae_acknowledged", "invites", "invites_e2ae", "invites_plain",
 //               "aar_sent", "aaa": {"2001": n, "3GPP 5061": n}, "aar_failures": {"timeout": n},
 //               "aaa_ok", "sdp_rewritten", "ue_keys_agree", "bye", "str_sent",

@@ -123,6 +123,19 @@ TEST(PcscfOptions, MediaPortsStepByTwoAndWrapBeforePassing65534) {
     EXPECT_EQ(stepped_endpoint(low, 12767).port, 40000);
 }
 
+TEST(PcscfOptions, RxOnlyExcludesWhatNeedsAUesSecurityAssociation) {
+    EXPECT_TRUE(options_of({"--rx-only"}).rx_only);
+    EXPECT_FALSE(options_of({}).rx_only);
+    EXPECT_NE(pcscf_help().find("--rx-only"), std::string::npos);
+    for (const std::vector<std::string_view>& args : std::vector<std::vector<std::string_view>>{
+             {"--rx-only", "--hairpin-pairs"}, {"--rx-only", "--msrp", "198.51.100.9:2855"},
+             {"--rx-only", "--calls-out", "/tmp/x.jsonl"}}) {
+        const PcscfUsageError e = error_of(args);
+        EXPECT_EQ(e.exit_code, 1) << args[1];
+        EXPECT_NE(e.message.find("--rx-only"), std::string::npos) << e.message;
+    }
+}
+
 TEST(PcscfOptions, HairpinPairsNeedDerivedNetworkToUeKeys) {
     EXPECT_TRUE(options_of({"--hairpin-pairs"}).hairpin_pairs);
     EXPECT_FALSE(options_of({}).hairpin_pairs);
