@@ -4,8 +4,10 @@
 Per run: msf-dataplane on net_ring vdevs (no NIC, no hugepages; its busy-polling worker at nice
 19 so it does not take the core being measured on a small machine), msf-controld against it,
 and CONNECTIONS msf-pcscf load clients at once, each running CALLS calls (AAR -> dataplane
-installed -> AAA, then BYE -> STR -> dataplane removed -> STA) with CONCURRENCY requests in
-flight. Reports, as the median of REPEAT runs: installs/s and removals/s (summed over the
+installed -> AAA, then STR -> dataplane removed -> STA) with CONCURRENCY requests in flight.
+The clients run msf-pcscf --rx-only: the AARs a whole call sends, with random keys and none of
+the SIP, SDP and SA work around them, which costs a client three times msf-controld's CPU per
+call; --full-calls runs whole calls (registration, INVITE, SDP rewriting, BYE) instead. Reports, as the median of REPEAT runs: installs/s and removals/s (summed over the
 clients, from msf-pcscf's own windows), AAR->AAA median latency, and the CPU time per call of
 msf-controld, of msf-dataplane's control thread and of the load clients (theirs including their
 start-up), so that the figure can be read apart from the load's share of the machine.
@@ -16,7 +18,7 @@ polls at normal priority) and --client-cpus spreads the load clients over the re
 figure is msf-controld's and not the load client's.
 
 usage: bench/install_rate.py [--build DIR] [--connections 1,4] [--calls N] [--concurrency M]
-                             [--repeat R] [--keep] [--smoke]
+                             [--repeat R] [--keep] [--full-calls] [--smoke]
                              [--controld-cpu N] [--dataplane-cpus A,B] [--client-cpus LIST]
 """
 import argparse
@@ -195,7 +197,7 @@ def main():
         args.calls, args.repeat, args.connections = 200, 1, "1,2"
     print(f"{'connections':>11} {'installs/s':>11} {'removals/s':>11} {'AAR->AAA median':>16} "
           f"{'controld CPU/call':>18} {'dataplane ctl CPU/call':>22} {'clients CPU/call':>17}   (median of {args.repeat}, {args.calls} calls per connection, "
-          f"{args.concurrency} in flight{', installs only' if args.keep else ''})")
+          f"{args.concurrency} in flight{', installs only' if args.keep else ''}{', whole calls' if args.full_calls else ', --rx-only clients'})")
     failed = False
     for conns in (int(c) for c in args.connections.split(",")):
         runs = [one_run(args.build, conns, args.calls, args.concurrency, args.keep, pins, args.full_calls) for _ in range(args.repeat)]
