@@ -135,9 +135,12 @@ private:
     // oldest request still waiting.
     void fail_oldest_in_flight(const Result& why);
     // The bytes read and not yet taken as messages; consume() takes the first `length`.
-    std::span<const uint8_t> unread() const { return std::span<const uint8_t>(in_).subspan(in_start_); }
+    std::span<const uint8_t> unread() const {
+        return std::span<const uint8_t>(in_).subspan(in_start_, in_end_ - in_start_);
+    }
     void consume(size_t length);
-    // One recv (MSG_DONTWAIT) of up to kReadChunk bytes appended to in_: recv's return value.
+    // One recv (MSG_DONTWAIT) of up to kReadChunk bytes appended to the unread bytes: recv's
+    // return value.
     ssize_t recv_more();
     // Reads whatever is readable now into in_ without waiting; false if the link was lost.
     bool read_available(Result* failure);
@@ -154,8 +157,9 @@ private:
     int fd_ = -1;
     int timeout_ms_;
     uint32_t next_request_id_ = 1;
-    std::vector<uint8_t> in_;
-    size_t in_start_ = 0;  // in_[0, in_start_) was taken already
+    std::vector<uint8_t> in_;  // room for reads; in_[in_start_, in_end_) is read and not yet taken
+    size_t in_start_ = 0;
+    size_t in_end_ = 0;
     std::deque<Event> events_;
     size_t events_dropped_ = 0;
     std::string closing_error_;  // an unsolicited error from the server, for the close message
