@@ -413,6 +413,41 @@ void BM_unprotect_relay_paired(benchmark::State& state, srtp::Suite suite) {
     run_paired(state, suite, [&f] { return timed_unprotect(f); });
 }
 
+// The dataplane control thread's share of one install and one removal, no socket and no
+// worker: SessionTable::add (KDF, key schedules, key fingerprints, port and id indexes), then
+// remove and reclaim (keys wiped, contexts freed).
+void BM_session_add_remove(benchmark::State& state, srtp::Suite suite) {
+    dp::TableConfig tc;
+    tc.max_sessions = 1024;
+    tc.max_workers = 1;
+    tc.port_min = 10000;
+    tc.port_max = 60000;
+    tc.access_addresses.push_back(v4(0xC6120000u));
+    tc.core_addresses.push_back(v4(0xC6130000u));
+    dp::SessionTable table(tc);
+    const auto& info = srtp::suite_info(suite);
+    api::SessionSpec s;
+    s.access.local = {tc.access_addresses[0], 10000};
+    s.access.remote = {v4(0xC612F000u), 30000};
+    s.core.local = {tc.core_addresses[0], 10000};
+    s.core.remote = {v4(0xC613F001u), 20000};
+    uint64_t id = 0;
+    for (auto _ : state) {
+        s.id = ++id;
+        s.to_ue.suite = s.from_ue.suite = suite;
+        s.to_ue.master_key.assign(info.key_len, static_cast<uint8_t>(id));
+        s.to_ue.master_salt.assign(info.salt_len, static_cast<uint8_t>(id >> 8));
+        s.from_ue.master_key.assign(info.key_len, static_cast<uint8_t>(id + 1));
+        s.from_ue.master_salt.assign(info.salt_len, static_cast<uint8_t>(id >> 16));
+        if (!table.add(s, 0).ok() || !table.remove(s.id).ok()) {
+            state.SkipWithError("session add or remove failed");
+            break;
+        }
+        table.reclaim();
+    }
+    state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -444,6 +479,7 @@ int main(int argc, char** argv) {
         const std::string n = name;
         benchmark::RegisterBenchmark(("raw_ipsec_mb/" + n + "/172").c_str(), BM_raw_ipsec_mb, suite)
             ->UseManualTime();
+        benchmark::RegisterBenchmark(("session_add_remove/" + n).c_str(), BM_session_add_remove, suite);
         // offload 0: checksums in software (vdevs); 1: the NIC verifies and fills them.
         for (int64_t offload : {0, 1}) {
             for (int64_t sessions : {1, 10000, 1000000}) {

@@ -46,7 +46,7 @@ if [ "$quick" = 0 ]; then
     phase fuzz env FUZZ_BUILD_DIR="$fuzz_build" scripts/fuzz.sh "$fuzz_seconds"
     phase bench-smoke scripts/bench.sh --smoke
     phase worker-bench-smoke build/bench/msf-worker-bench --benchmark_min_time=0.01 \
-        --benchmark_filter='raw|sessions:(1|10000)/'
+        --benchmark_filter='raw|session_add|sessions:(1|10000)/'
     phase net-bench-smoke build/bench/msf-net-bench --benchmark_min_time=0.01
     phase diameter-bench-smoke build/bench/msf-diameter-bench --benchmark_min_time=0.01
     phase diameter-peer-bench-smoke build/bench/msf-diameter-peer-bench --benchmark_min_time=0.01
