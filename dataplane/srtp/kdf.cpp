@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <memory>
 
@@ -90,7 +91,65 @@ public:
         return ok && static_cast<size_t>(produced) == out.size();
     }
 
+    // Every session key of SRTP, and of SRTCP when `rtcp` is set, from ONE ipsec-mb AES-ECB job
+    // over the counter blocks: CTR keystream block i of a label is E(x * 2^16 + i), so the ECB
+    // encryption of those blocks is the same keystream. A CNTR job per label (six per
+    // context) cost a quarter of a session's install and removal in job overhead.
+    // Either may be null. Only with an ipsec-mb AES-128 schedule (ecb()); false otherwise.
+    bool ecb() const { return keyed_ && mgr_ != nullptr; }
+    bool derive_all(const SuiteInfo& info, SessionKeys* rtp, SessionKeys* rtcp) {
+        if (!ecb()) return false;
+        struct Part {
+            KdfLabel label;
+            uint8_t* out;
+            size_t len;
+        };
+        std::array<Part, 6> parts;
+        size_t count = 0;
+        for (auto [keys, c] : {std::pair{rtp, false}, std::pair{rtcp, true}}) {
+            if (keys == nullptr) continue;
+            parts[count++] = {c ? KdfLabel::rtcp_encryption : KdfLabel::rtp_encryption, keys->enc_key, info.key_len};
+            parts[count++] = {c ? KdfLabel::rtcp_salt : KdfLabel::rtp_salt, keys->salt, info.salt_len};
+            if (info.auth_key_len != 0)
+                parts[count++] = {c ? KdfLabel::rtcp_auth : KdfLabel::rtp_auth, keys->auth_key, info.auth_key_len};
+        }
+        // At most 2 (key) + 1 (salt) + 2 (auth) blocks per label set.
+        alignas(16) uint8_t counters[kMaxBlocks * 16] = {};
+        alignas(16) uint8_t stream[kMaxBlocks * 16];
+        size_t blocks = 0;
+        for (size_t p = 0; p < count; ++p) {
+            for (size_t b = 0; b * 16 < parts[p].len; ++b, ++blocks) {
+                uint8_t* block = counters + 16 * blocks;
+                std::memcpy(block, salt_.data(), salt_.size());
+                block[7] ^= static_cast<uint8_t>(parts[p].label);
+                block[15] = static_cast<uint8_t>(b);
+            }
+        }
+        IMB_JOB* job = IMB_GET_NEXT_JOB(mgr_);
+        job->cipher_mode = IMB_CIPHER_ECB;
+        job->cipher_direction = IMB_DIR_ENCRYPT;
+        job->chain_order = IMB_ORDER_CIPHER_HASH;
+        job->hash_alg = IMB_AUTH_NULL;
+        job->key_len_in_bytes = IMB_KEY_128_BYTES;
+        job->enc_keys = enc_;
+        job->dec_keys = enc_;
+        job->src = counters;
+        job->dst = stream;
+        job->cipher_start_src_offset_in_bytes = 0;
+        job->msg_len_to_cipher_in_bytes = 16 * blocks;
+        job->iv = nullptr;
+        job->iv_len_in_bytes = 0;
+        job = IMB_SUBMIT_JOB(mgr_);
+        while (job == nullptr) job = IMB_FLUSH_JOB(mgr_);
+        bool ok = job->status == IMB_STATUS_COMPLETED;
+        for (size_t p = 0, at = 0; ok && p < count; at += (parts[p].len + 15) / 16 * 16, ++p)
+            std::memcpy(parts[p].out, stream + at, parts[p].len);
+        OPENSSL_cleanse(stream, sizeof(stream));
+        return ok;
+    }
+
 private:
+    static constexpr size_t kMaxBlocks = 10;  // SRTP and SRTCP: key, salt and auth key, 5 blocks each
     static constexpr size_t kJobBytes = 256;  // keystream per job; session keys need at most 32
     std::span<const uint8_t> salt_;
     IMB_MGR* mgr_ = nullptr;
@@ -105,6 +164,12 @@ bool valid_master(std::span<const uint8_t> master_key, std::span<const uint8_t> 
 }
 
 bool derive_with(MasterKeyPrf& prf, const SuiteInfo& info, bool rtcp, SessionKeys& out) {
+    if (prf.ecb()) {
+        out = SessionKeys{};
+        if (prf.derive_all(info, rtcp ? nullptr : &out, rtcp ? &out : nullptr)) return true;
+        OPENSSL_cleanse(&out, sizeof(out));
+        return false;
+    }
     const auto enc = rtcp ? KdfLabel::rtcp_encryption : KdfLabel::rtp_encryption;
     const auto auth = rtcp ? KdfLabel::rtcp_auth : KdfLabel::rtp_auth;
     const auto salt = rtcp ? KdfLabel::rtcp_salt : KdfLabel::rtp_salt;
@@ -138,7 +203,14 @@ bool derive_session_keys(Suite suite, std::span<const uint8_t> master_key,
     const SuiteInfo& info = suite_info(suite);
     if (master_key.size() != info.key_len || master_salt.size() != info.salt_len) return false;
     MasterKeyPrf prf(master_key, master_salt);
-    if (derive_with(prf, info, false, rtp) && derive_with(prf, info, true, rtcp)) return true;
+    if (prf.ecb()) {  // both label sets in one job
+        rtp = SessionKeys{};
+        rtcp = SessionKeys{};
+        if (prf.derive_all(info, &rtp, &rtcp)) return true;
+        OPENSSL_cleanse(&rtcp, sizeof(rtcp));
+    } else if (derive_with(prf, info, false, rtp) && derive_with(prf, info, true, rtcp)) {
+        return true;
+    }
     OPENSSL_cleanse(&rtp, sizeof(rtp));
     return false;
 }
