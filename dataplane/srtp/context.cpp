@@ -1,8 +1,10 @@
 #include "dataplane/srtp/context.hpp"
 
 #include <openssl/crypto.h>
+#include <string.h>  // explicit_bzero
 
 #include "dataplane/srtp/hugepage_slab.hpp"
+#include "dataplane/srtp/sha1_block.hpp"
 
 #include <bit>
 #include <cstddef>
@@ -28,15 +30,14 @@ namespace {
 
 // RFC 2104: the SHA-1 states after absorbing (key ^ ipad) and (key ^ opad), so that each
 // packet's HMAC starts from them instead of hashing the padded key again.
-void hmac_sha1_states(IMB_MGR* mgr, const uint8_t* key, size_t key_len, uint8_t* ipad_state,
-                      uint8_t* opad_state) {
+void hmac_sha1_states(const uint8_t* key, size_t key_len, uint8_t* ipad_state, uint8_t* opad_state) {
     alignas(16) uint8_t block[64];
     std::memset(block, 0x36, sizeof(block));
     for (size_t i = 0; i < key_len; ++i) block[i] ^= key[i];
-    IMB_SHA1_ONE_BLOCK(mgr, block, ipad_state);
+    sha1_block_state(block, ipad_state);
     std::memset(block, 0x5c, sizeof(block));
     for (size_t i = 0; i < key_len; ++i) block[i] ^= key[i];
-    IMB_SHA1_ONE_BLOCK(mgr, block, opad_state);
+    sha1_block_state(block, opad_state);
     OPENSSL_cleanse(block, sizeof(block));
 }
 
@@ -163,8 +164,7 @@ bool Context::init(const Policy& policy, const SessionKeys& rtp, const SessionKe
             else
                 IMB_AES_KEYEXP_256(mgr, session->enc_key, keys->cm.aes_enc, dec_schedule);
             OPENSSL_cleanse(dec_schedule, sizeof(dec_schedule));
-            hmac_sha1_states(mgr, session->auth_key, info.auth_key_len, keys->cm.hmac_ipad,
-                             keys->cm.hmac_opad);
+            hmac_sha1_states(session->auth_key, info.auth_key_len, keys->cm.hmac_ipad, keys->cm.hmac_opad);
         } else if (info.key_len == 16) {
             IMB_AES128_GCM_PRE(mgr, session->enc_key, &keys->gcm);
         } else {
@@ -175,11 +175,14 @@ bool Context::init(const Policy& policy, const SessionKeys& rtp, const SessionKe
 }
 
 Context::~Context() {
-    OPENSSL_cleanse(&rtp_keys_, sizeof(rtp_keys_));
-    OPENSSL_cleanse(&rtcp_keys_, sizeof(rtcp_keys_));
-    OPENSSL_cleanse(rtp_.salt, sizeof(rtp_.salt));
-    OPENSSL_cleanse(rtcp_.salt, sizeof(rtcp_.salt));
-    OPENSSL_cleanse(mki_, sizeof(mki_));
+    // explicit_bzero, not OPENSSL_cleanse: both survive dead-store elimination, but OpenSSL's
+    // stores 8 bytes at a time, and the two key unions are kilobytes (GCM's hash-key table),
+    // which made wiping a tenth of a session's install and removal.
+    explicit_bzero(&rtp_keys_, sizeof(rtp_keys_));
+    explicit_bzero(&rtcp_keys_, sizeof(rtcp_keys_));
+    explicit_bzero(rtp_.salt, sizeof(rtp_.salt));
+    explicit_bzero(rtcp_.salt, sizeof(rtcp_.salt));
+    explicit_bzero(mki_, sizeof(mki_));
 }
 
 }  // namespace msf::srtp
