@@ -63,23 +63,8 @@ public:
                 if (block > 0xffff) return false;  // RFC 3711: at most 2^16 blocks per label
                 iv[14] = static_cast<uint8_t>(block >> 8);
                 iv[15] = static_cast<uint8_t>(block);
-                IMB_JOB* job = IMB_GET_NEXT_JOB(mgr_);
-                job->cipher_mode = IMB_CIPHER_CNTR;
-                job->cipher_direction = IMB_DIR_ENCRYPT;
-                job->chain_order = IMB_ORDER_CIPHER_HASH;
-                job->hash_alg = IMB_AUTH_NULL;
-                job->key_len_in_bytes = IMB_KEY_128_BYTES;
-                job->enc_keys = enc_;
-                job->dec_keys = enc_;
-                job->src = kZeros;
-                job->dst = out.data() + done;
-                job->cipher_start_src_offset_in_bytes = 0;
-                job->msg_len_to_cipher_in_bytes = std::min(kJobBytes, out.size() - done);
-                job->iv = iv;
-                job->iv_len_in_bytes = 16;
-                job = IMB_SUBMIT_JOB(mgr_);
-                while (job == nullptr) job = IMB_FLUSH_JOB(mgr_);
-                if (job->status != IMB_STATUS_COMPLETED) return false;
+                if (!run_job(IMB_CIPHER_CNTR, kZeros, out.data() + done, std::min(kJobBytes, out.size() - done), iv))
+                    return false;
             }
             return true;
         }
@@ -91,7 +76,7 @@ public:
         return ok && static_cast<size_t>(produced) == out.size();
     }
 
-    // Every session key of SRTP, and of SRTCP when `rtcp` is set, from ONE ipsec-mb AES-ECB job
+    // The session keys of SRTP into *rtp and of SRTCP into *rtcp from ONE ipsec-mb AES-ECB job
     // over the counter blocks: CTR keystream block i of a label is E(x * 2^16 + i), so the ECB
     // encryption of those blocks is the same keystream. A CNTR job per label (six per
     // context) cost a quarter of a session's install and removal in job overhead.
@@ -113,35 +98,19 @@ public:
             if (info.auth_key_len != 0)
                 parts[count++] = {c ? KdfLabel::rtcp_auth : KdfLabel::rtp_auth, keys->auth_key, info.auth_key_len};
         }
-        // At most 2 (key) + 1 (salt) + 2 (auth) blocks per label set.
         alignas(16) uint8_t counters[kMaxBlocks * 16] = {};
         alignas(16) uint8_t stream[kMaxBlocks * 16];
         size_t blocks = 0;
         for (size_t p = 0; p < count; ++p) {
             for (size_t b = 0; b * 16 < parts[p].len; ++b, ++blocks) {
+                if (blocks == kMaxBlocks) return false;
                 uint8_t* block = counters + 16 * blocks;
                 std::memcpy(block, salt_.data(), salt_.size());
                 block[7] ^= static_cast<uint8_t>(parts[p].label);
                 block[15] = static_cast<uint8_t>(b);
             }
         }
-        IMB_JOB* job = IMB_GET_NEXT_JOB(mgr_);
-        job->cipher_mode = IMB_CIPHER_ECB;
-        job->cipher_direction = IMB_DIR_ENCRYPT;
-        job->chain_order = IMB_ORDER_CIPHER_HASH;
-        job->hash_alg = IMB_AUTH_NULL;
-        job->key_len_in_bytes = IMB_KEY_128_BYTES;
-        job->enc_keys = enc_;
-        job->dec_keys = enc_;
-        job->src = counters;
-        job->dst = stream;
-        job->cipher_start_src_offset_in_bytes = 0;
-        job->msg_len_to_cipher_in_bytes = 16 * blocks;
-        job->iv = nullptr;
-        job->iv_len_in_bytes = 0;
-        job = IMB_SUBMIT_JOB(mgr_);
-        while (job == nullptr) job = IMB_FLUSH_JOB(mgr_);
-        bool ok = job->status == IMB_STATUS_COMPLETED;
+        const bool ok = run_job(IMB_CIPHER_ECB, counters, stream, 16 * blocks, nullptr);
         for (size_t p = 0, at = 0; ok && p < count; at += (parts[p].len + 15) / 16 * 16, ++p)
             std::memcpy(parts[p].out, stream + at, parts[p].len);
         OPENSSL_cleanse(stream, sizeof(stream));
@@ -149,7 +118,31 @@ public:
     }
 
 private:
-    static constexpr size_t kMaxBlocks = 10;  // SRTP and SRTCP: key, salt and auth key, 5 blocks each
+    // One ipsec-mb AES-128 encryption job under the master key's schedule, run to completion;
+    // iv: CNTR's 16-byte counter block, nullptr for ECB.
+    bool run_job(IMB_CIPHER_MODE mode, const uint8_t* src, uint8_t* dst, size_t len, const uint8_t* iv) {
+        IMB_JOB* job = IMB_GET_NEXT_JOB(mgr_);
+        job->cipher_mode = mode;
+        job->cipher_direction = IMB_DIR_ENCRYPT;
+        job->chain_order = IMB_ORDER_CIPHER_HASH;
+        job->hash_alg = IMB_AUTH_NULL;
+        job->key_len_in_bytes = IMB_KEY_128_BYTES;
+        job->enc_keys = enc_;
+        job->dec_keys = enc_;
+        job->src = src;
+        job->dst = dst;
+        job->cipher_start_src_offset_in_bytes = 0;
+        job->msg_len_to_cipher_in_bytes = len;
+        job->iv = iv;
+        job->iv_len_in_bytes = iv ? 16 : 0;
+        job = IMB_SUBMIT_JOB(mgr_);
+        while (job == nullptr) job = IMB_FLUSH_JOB(mgr_);
+        return job->status == IMB_STATUS_COMPLETED;
+    }
+
+    // derive_all's counter blocks: SRTP and SRTCP with an AES-128 master key need 4 each (key,
+    // salt, two for the 20-byte auth key); room for more.
+    static constexpr size_t kMaxBlocks = 10;
     static constexpr size_t kJobBytes = 256;  // keystream per job; session keys need at most 32
     std::span<const uint8_t> salt_;
     IMB_MGR* mgr_ = nullptr;
