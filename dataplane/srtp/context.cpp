@@ -1,6 +1,5 @@
 #include "dataplane/srtp/context.hpp"
 
-#include <openssl/crypto.h>
 #include <string.h>  // explicit_bzero
 
 #include "dataplane/srtp/hugepage_slab.hpp"
@@ -26,6 +25,26 @@ IMB_MGR* thread_imb_mgr() {
     return holder.mgr;
 }
 
+void aes_enc_schedule(IMB_MGR* mgr, const uint8_t* key, size_t key_len, void* enc) {
+    const bool k128 = key_len == 16;
+    switch (mgr->used_arch) {
+        case IMB_ARCH_AVX512:
+            return k128 ? aes_keyexp_128_enc_avx512(key, enc) : aes_keyexp_256_enc_avx512(key, enc);
+        case IMB_ARCH_AVX2:
+            return k128 ? aes_keyexp_128_enc_avx2(key, enc) : aes_keyexp_256_enc_avx2(key, enc);
+        case IMB_ARCH_AVX:
+            return k128 ? aes_keyexp_128_enc_avx(key, enc) : aes_keyexp_256_enc_avx(key, enc);
+        case IMB_ARCH_SSE:
+            return k128 ? aes_keyexp_128_enc_sse(key, enc) : aes_keyexp_256_enc_sse(key, enc);
+        default:  // no AES-NI: the manager's own expansion, both schedules
+            break;
+    }
+    alignas(16) uint8_t dec[16 * 15];
+    if (k128) IMB_AES_KEYEXP_128(mgr, key, enc, dec);
+    else IMB_AES_KEYEXP_256(mgr, key, enc, dec);
+    explicit_bzero(dec, sizeof(dec));
+}
+
 namespace {
 
 // RFC 2104: the SHA-1 states after absorbing (key ^ ipad) and (key ^ opad), so that each
@@ -38,7 +57,7 @@ void hmac_sha1_states(const uint8_t* key, size_t key_len, uint8_t* ipad_state, u
     std::memset(block, 0x5c, sizeof(block));
     for (size_t i = 0; i < key_len; ++i) block[i] ^= key[i];
     sha1_block_state(block, opad_state);
-    OPENSSL_cleanse(block, sizeof(block));
+    explicit_bzero(block, sizeof(block));
 }
 
 bool fail(std::string* error, std::string message) {
@@ -86,8 +105,8 @@ std::unique_ptr<Context> Context::create(const Policy& policy, std::string* erro
     } else {
         ctx = create_with_session_keys(policy, rtp, rtcp, error);
     }
-    OPENSSL_cleanse(&rtp, sizeof(rtp));
-    OPENSSL_cleanse(&rtcp, sizeof(rtcp));
+    explicit_bzero(&rtp, sizeof(rtp));
+    explicit_bzero(&rtcp, sizeof(rtcp));
     return ctx;
 }
 
@@ -158,12 +177,7 @@ bool Context::init(const Policy& policy, const SessionKeys& rtp, const SessionKe
     std::memcpy(rtcp_.salt, rtcp.salt, info.salt_len);
     for (auto [keys, session] : {std::pair{&rtp_keys_, &rtp}, std::pair{&rtcp_keys_, &rtcp}}) {
         if (info.cipher == Cipher::aes_cm) {
-            alignas(16) uint8_t dec_schedule[16 * 15];
-            if (info.key_len == 16)
-                IMB_AES_KEYEXP_128(mgr, session->enc_key, keys->cm.aes_enc, dec_schedule);
-            else
-                IMB_AES_KEYEXP_256(mgr, session->enc_key, keys->cm.aes_enc, dec_schedule);
-            OPENSSL_cleanse(dec_schedule, sizeof(dec_schedule));
+            aes_enc_schedule(mgr, session->enc_key, info.key_len, keys->cm.aes_enc);
             hmac_sha1_states(session->auth_key, info.auth_key_len, keys->cm.hmac_ipad, keys->cm.hmac_opad);
         } else if (info.key_len == 16) {
             IMB_AES128_GCM_PRE(mgr, session->enc_key, &keys->gcm);

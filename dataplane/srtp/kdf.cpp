@@ -2,8 +2,8 @@
 
 #include "dataplane/srtp/ipsec_mb.hpp"
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <string.h>  // explicit_bzero
 
 #include <algorithm>
 #include <array>
@@ -31,9 +31,7 @@ public:
     MasterKeyPrf(std::span<const uint8_t> master_key, std::span<const uint8_t> master_salt)
         : salt_(master_salt) {
         if (master_key.size() == 16 && (mgr_ = thread_imb_mgr()) != nullptr) {
-            alignas(16) uint8_t dec_unused[16 * 11];
-            IMB_AES_KEYEXP_128(mgr_, master_key.data(), enc_, dec_unused);
-            OPENSSL_cleanse(dec_unused, sizeof(dec_unused));
+            aes_enc_schedule(mgr_, master_key.data(), 16, enc_);
             keyed_ = true;
             return;
         }
@@ -42,7 +40,7 @@ public:
         keyed_ = ctx_ && cipher &&
                  EVP_EncryptInit_ex2(ctx_.get(), cipher, master_key.data(), nullptr, nullptr) == 1;
     }
-    ~MasterKeyPrf() { OPENSSL_cleanse(enc_, sizeof(enc_)); }
+    ~MasterKeyPrf() { explicit_bzero(enc_, sizeof(enc_)); }
     MasterKeyPrf(const MasterKeyPrf&) = delete;
     MasterKeyPrf& operator=(const MasterKeyPrf&) = delete;
 
@@ -113,7 +111,7 @@ public:
         const bool ok = run_job(IMB_CIPHER_ECB, counters, stream, 16 * blocks, nullptr);
         for (size_t p = 0, at = 0; ok && p < count; at += (parts[p].len + 15) / 16 * 16, ++p)
             std::memcpy(parts[p].out, stream + at, parts[p].len);
-        OPENSSL_cleanse(stream, sizeof(stream));
+        explicit_bzero(stream, sizeof(stream));
         return ok;
     }
 
@@ -160,7 +158,7 @@ bool derive_with(MasterKeyPrf& prf, const SuiteInfo& info, bool rtcp, SessionKey
     if (prf.ecb()) {
         out = SessionKeys{};
         if (prf.derive_all(info, rtcp ? nullptr : &out, rtcp ? &out : nullptr)) return true;
-        OPENSSL_cleanse(&out, sizeof(out));
+        explicit_bzero(&out, sizeof(out));
         return false;
     }
     const auto enc = rtcp ? KdfLabel::rtcp_encryption : KdfLabel::rtp_encryption;
@@ -170,7 +168,7 @@ bool derive_with(MasterKeyPrf& prf, const SuiteInfo& info, bool rtcp, SessionKey
     bool ok = prf.derive(enc, std::span(out.enc_key, info.key_len)) &&
               prf.derive(salt, std::span(out.salt, info.salt_len));
     if (ok && info.auth_key_len != 0) ok = prf.derive(auth, std::span(out.auth_key, info.auth_key_len));
-    if (!ok) OPENSSL_cleanse(&out, sizeof(out));
+    if (!ok) explicit_bzero(&out, sizeof(out));
     return ok;
 }
 
@@ -200,11 +198,11 @@ bool derive_session_keys(Suite suite, std::span<const uint8_t> master_key,
         rtp = SessionKeys{};
         rtcp = SessionKeys{};
         if (prf.derive_all(info, &rtp, &rtcp)) return true;
-        OPENSSL_cleanse(&rtcp, sizeof(rtcp));
+        explicit_bzero(&rtcp, sizeof(rtcp));
     } else if (derive_with(prf, info, false, rtp) && derive_with(prf, info, true, rtcp)) {
         return true;
     }
-    OPENSSL_cleanse(&rtp, sizeof(rtp));
+    explicit_bzero(&rtp, sizeof(rtp));
     return false;
 }
 

@@ -5,8 +5,8 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "dataplane/srtp/sha1_block.hpp"
 
-#include <openssl/crypto.h>
 #include <openssl/sha.h>
+#include <string.h>  // explicit_bzero
 
 #include <cstring>
 
@@ -18,7 +18,7 @@ void sha1_block_state(const uint8_t* block, uint8_t* state) {
     SHA1_Transform(&ctx, block);
     const uint32_t words[5] = {ctx.h0, ctx.h1, ctx.h2, ctx.h3, ctx.h4};
     std::memcpy(state, words, sizeof(words));
-    OPENSSL_cleanse(&ctx, sizeof(ctx));
+    explicit_bzero(&ctx, sizeof(ctx));
 }
 
 }  // namespace msf::srtp
