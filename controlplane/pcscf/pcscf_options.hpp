@@ -1,7 +1,7 @@
 // msf-pcscf's command line: one option table gives the parser and --help.
 //
 //   msf-pcscf [--msf IP:PORT] [--ues N] [--calls N] [--rate R] [--concurrency M] [--hold-ms T]
-//             [--keep] [--key-source aka|tls|digest|mixed] [--keys-in avp|sdes] ... [--json]
+//             [--keep] [--rx-only] [--key-source aka|tls|digest|mixed] [--keys-in avp|sdes] ... [--json]
 //
 // Values are checked here (a bad one is a usage error naming the option), so the run itself
 // starts only with settings that make sense.
